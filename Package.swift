@@ -1,0 +1,122 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "RAAFStreaming",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "StreamingDomain", targets: ["StreamingDomain"]),
+        .library(name: "StreamingApplication", targets: ["StreamingApplication"]),
+        .library(name: "StreamingMemory", targets: ["StreamingMemory"]),
+        .library(name: "RAAFStreaming", targets: ["RAAFStreaming"]),
+        .executable(name: "raaf-streaming", targets: ["RAAFStreamingCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // Pure value types: the standard library and FoundationEssentials only.
+        .target(name: "StreamingDomain", path: "Sources/Domain", swiftSettings: swiftSettings),
+        // Use cases and the ports they need.
+        .target(
+            name: "StreamingApplication",
+            dependencies: [
+                "StreamingDomain",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            path: "Sources/Application",
+            swiftSettings: swiftSettings
+        ),
+        // Adapters: one target per technology, each depending on Application only.
+        .target(
+            name: "StreamingMemory",
+            dependencies: ["StreamingApplication"],
+            path: "Sources/Adapters/Memory",
+            swiftSettings: swiftSettings
+        ),
+        // Composition: wires adapters from configuration and the environment.
+        .target(
+            name: "RAAFStreaming",
+            dependencies: [
+                "StreamingApplication",
+                "StreamingMemory",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Composition/RAAFStreaming",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "RAAFStreamingCLI",
+            dependencies: [
+                "RAAFStreaming",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Composition/CLI",
+            swiftSettings: swiftSettings
+        ),
+
+        // Examples: small executables that `make test` builds and runs on the offline model.
+        .executableTarget(
+            name: "BasicStreaming",
+            dependencies: ["RAAFStreaming"],
+            path: "Examples/BasicStreaming",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "EventDriven",
+            dependencies: ["RAAFStreaming"],
+            path: "Examples/EventDriven",
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "DomainTests", dependencies: ["StreamingDomain"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ApplicationTests",
+            dependencies: ["StreamingApplication", "StreamingMemory"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MemoryAdapterTests",
+            dependencies: ["StreamingMemory"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RAAFStreamingTests",
+            dependencies: ["RAAFStreaming"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["RAAFStreaming"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
+
+// Benchmarks build only when asked for (`make bench`), so the test build stays small.
+// `RAAF_BENCHMARKS=1 swift package benchmark` runs them.
+if Context.environment["RAAF_BENCHMARKS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"])
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "RunnerBenchmarks",
+            dependencies: [
+                "RAAFStreaming",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/RunnerBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+}
