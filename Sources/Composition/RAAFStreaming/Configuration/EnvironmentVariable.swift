@@ -1,0 +1,66 @@
+extension StreamingConfiguration {
+    /// The environment variables ``StreamingConfiguration/applyingEnvironment(_:)`` reads,
+    /// each with the setting it overrides.
+    public enum EnvironmentVariable: String, CaseIterable, Sendable {
+        /// The Redis server of background jobs.
+        case redisURL = "REDIS_URL"
+        /// The WebSocket server port.
+        case websocketPort = "WEBSOCKET_PORT"
+        /// The WebSocket server bind address.
+        case websocketHost = "WEBSOCKET_HOST"
+        /// The most WebSocket connections at once.
+        case websocketMaxConnections = "WEBSOCKET_MAX_CONNECTIONS"
+        /// How many async tasks run at once.
+        case asyncPoolSize = "ASYNC_POOL_SIZE"
+        /// How many async tasks may wait.
+        case asyncQueueSize = "ASYNC_QUEUE_SIZE"
+        /// How many background workers run.
+        case backgroundWorkers = "BACKGROUND_WORKERS"
+        /// How often a failed job is retried.
+        case backgroundRetryCount = "BACKGROUND_RETRY_COUNT"
+        /// The re-chunking size of streamed text.
+        case streamingChunkSize = "STREAMING_CHUNK_SIZE"
+        /// The buffer size of a stream.
+        case streamingBufferSize = "STREAMING_BUFFER_SIZE"
+        /// The stream timeout, in seconds (`60`, `2.5`).
+        case streamingTimeout = "STREAMING_TIMEOUT"
+        /// The model server API key; a secret.
+        case openAIAPIKey = "OPENAI_API_KEY"
+        /// The base URL of an OpenAI-compatible server.
+        case openAIBaseURL = "OPENAI_BASE_URL"
+        /// The default model name.
+        case model = "RAAF_MODEL"
+        /// The lowest log level written.
+        case logLevel = "RAAF_LOG_LEVEL"
+        /// The log line format, `text` or `json`.
+        case logFormat = "RAAF_LOG_FORMAT"
+
+        /// The variable's name, as it is spelled in the environment.
+        public var name: String { rawValue }
+
+        /// The setting the variable overrides, as ``StreamingConfiguration/validate()`` names it.
+        public var setting: String {
+            switch self {
+            case .redisURL: "background.redis_url"
+            case .websocketPort: "websocket.port"
+            case .websocketHost: "websocket.host"
+            case .websocketMaxConnections: "websocket.max_connections"
+            case .asyncPoolSize: "async.pool_size"
+            case .asyncQueueSize: "async.queue_size"
+            case .backgroundWorkers: "background.workers"
+            case .backgroundRetryCount: "background.retry_count"
+            case .streamingChunkSize: "streaming.chunk_size"
+            case .streamingBufferSize: "streaming.buffer_size"
+            case .streamingTimeout: "streaming.timeout"
+            case .openAIAPIKey: "provider.api_key"
+            case .openAIBaseURL: "provider.base_url"
+            case .model: "provider.model"
+            case .logLevel: "logging.level"
+            case .logFormat: "logging.format"
+            }
+        }
+
+        /// Whether the value is a secret, never to be shown (the API key).
+        public var isSecret: Bool { self == .openAIAPIKey }
+    }
+}

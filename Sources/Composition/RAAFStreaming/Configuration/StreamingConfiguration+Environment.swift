@@ -1,0 +1,101 @@
+import StreamingDomain
+
+extension StreamingConfiguration {
+    /// Returns this configuration with the environment's values applied over it.
+    ///
+    /// Only the variables of ``EnvironmentVariable`` are read; a variable that is unset, empty
+    /// or only whitespace leaves its setting alone, and surrounding whitespace is trimmed.
+    ///
+    /// - Parameter environment: Variables by name, such as `ProcessInfo.processInfo.environment`.
+    /// - Throws: ``StreamingError/configuration(variable:reason:)`` naming the first variable whose
+    ///   value is not acceptable, with a reason that says what it accepts. The value of
+    ///   `OPENAI_API_KEY` is never part of an error, and a URL is described by its scheme only.
+    public func applyingEnvironment(_ environment: [String: String]) throws -> StreamingConfiguration {
+        var config = self
+        let reader = EnvironmentReader(environment: environment)
+
+        if let url = try reader.url(.redisURL, schemes: ["redis", "rediss"]) {
+            config.background.redisURL = url
+        }
+        if let port = try reader.integer(.websocketPort, .port) { config.websocket.port = port }
+        if let host = reader.text(.websocketHost) { config.websocket.host = host }
+        if let value = try reader.integer(.websocketMaxConnections, .positive) {
+            config.websocket.maxConnections = value
+        }
+        if let value = try reader.integer(.asyncPoolSize, .positive) { config.async.poolSize = value }
+        if let value = try reader.integer(.asyncQueueSize, .nonNegative) { config.async.queueSize = value }
+        if let value = try reader.integer(.backgroundWorkers, .positive) { config.background.workers = value }
+        if let value = try reader.integer(.backgroundRetryCount, .nonNegative) {
+            config.background.retryCount = value
+        }
+        if let value = try reader.integer(.streamingChunkSize, .positive) { config.streaming.chunkSize = value }
+        if let value = try reader.integer(.streamingBufferSize, .positive) { config.streaming.bufferSize = value }
+        if let timeout = try reader.parsed(
+            .streamingTimeout, EnvironmentValue.timeoutExpectation, EnvironmentValue.positiveSeconds)
+        {
+            config.streaming.timeout = timeout
+        }
+        if let key = reader.text(.openAIAPIKey) { config.provider.apiKey = key }
+        if let url = try reader.url(.openAIBaseURL, schemes: ["http", "https"]) { config.provider.baseURL = url }
+        if let model = reader.text(.model) { config.provider.model = model }
+        if let level = try reader.parsed(.logLevel, EnvironmentValue.logLevelExpectation, EnvironmentValue.logLevel) {
+            config.logging.level = level
+        }
+        if let format = try reader.parsed(.logFormat, EnvironmentValue.logFormatExpectation, EnvironmentValue.logFormat)
+        {
+            config.logging.format = format
+        }
+        return config
+    }
+}
+
+/// Reads one variable at a time and turns an unacceptable value into a configuration error.
+private struct EnvironmentReader {
+    let environment: [String: String]
+
+    /// The trimmed value, or `nil` when the variable is unset, empty or only whitespace.
+    func text(_ variable: StreamingConfiguration.EnvironmentVariable) -> String? {
+        guard let raw = environment[variable.name] else { return nil }
+        let trimmed = raw.trimmingWhitespace()
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    func integer(_ variable: StreamingConfiguration.EnvironmentVariable, _ rule: IntegerRule) throws -> Int? {
+        try parsed(variable, rule.expectation) { EnvironmentValue.integer($0, rule) }
+    }
+
+    func url(_ variable: StreamingConfiguration.EnvironmentVariable, schemes: [String]) throws -> String? {
+        guard let value = text(variable) else { return nil }
+        guard URLCredentials.hasScheme(value, in: schemes) else {
+            let expected = schemes.map { $0 + "://" }.joined(separator: " or ")
+            throw StreamingError.configuration(
+                variable: variable.name,
+                reason: "expected a URL starting with \(expected), got \(EnvironmentValue.describeURL(value))"
+            )
+        }
+        return value
+    }
+
+    func parsed<Value>(
+        _ variable: StreamingConfiguration.EnvironmentVariable,
+        _ expectation: String,
+        _ parse: (String) -> Value?
+    ) throws -> Value? {
+        guard let value = text(variable) else { return nil }
+        guard let parsed = parse(value) else {
+            let shown = variable.isSecret ? "a value that is not accepted" : EnvironmentValue.quoted(value)
+            throw StreamingError.configuration(variable: variable.name, reason: "expected \(expectation), got \(shown)")
+        }
+        return parsed
+    }
+}
+
+extension String {
+    /// The string without leading and trailing spaces, tabs and line breaks.
+    fileprivate func trimmingWhitespace() -> String {
+        guard let first = firstIndex(where: { !$0.isWhitespace }),
+            let last = lastIndex(where: { !$0.isWhitespace })
+        else { return "" }
+        return String(self[first...last])
+    }
+}

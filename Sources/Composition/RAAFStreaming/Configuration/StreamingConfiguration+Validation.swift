@@ -1,0 +1,79 @@
+import StreamingDomain
+
+extension StreamingConfiguration {
+    /// Checks that every value is in its range.
+    ///
+    /// Call it after the environment and code have set their values. Each problem is named by
+    /// its setting as the Ruby gem spells it, section and key in snake case: `websocket.port`,
+    /// `async.pool_size`, `streaming.chunk_size`.
+    ///
+    /// - Throws: ``StreamingError/configuration(variable:reason:)`` for the first value out of
+    ///   range, with a reason that says what the setting accepts. The API key and the Redis
+    ///   password are never part of the reason.
+    public func validate() throws {
+        var check = SettingChecker()
+
+        check.integer("websocket.port", websocket.port, .port)
+        check.text("websocket.host", websocket.host)
+        check.integer("websocket.max_connections", websocket.maxConnections, .positive)
+        check.duration("websocket.heartbeat_interval", websocket.heartbeatInterval, .positive)
+
+        check.integer("streaming.chunk_size", streaming.chunkSize, .positive)
+        check.integer("streaming.buffer_size", streaming.bufferSize, .positive)
+        check.duration("streaming.timeout", streaming.timeout, .positive)
+        check.duration("streaming.chunk_delay", streaming.chunkDelay, .nonNegative)
+        check.integer("streaming.max_turns", streaming.maxTurns, .positive)
+
+        check.integer("async.pool_size", async.poolSize, .positive)
+        check.integer("async.queue_size", async.queueSize, .nonNegative)
+        check.duration("async.thread_timeout", async.threadTimeout, .positive)
+
+        check.url("background.redis_url", background.redisURL, schemes: ["redis", "rediss"])
+        check.integer("background.workers", background.workers, .positive)
+        check.integer("background.retry_count", background.retryCount, .nonNegative)
+        check.duration("background.retry_delay", background.retryDelay, .nonNegative)
+
+        check.integer("events.max_listeners", events.maxListeners, .positive)
+        check.integer("events.history_size", events.historySize, .nonNegative)
+
+        check.integer("chat.max_rooms", chat.maxRooms, .positive)
+        check.integer("chat.max_participants_per_room", chat.maxParticipantsPerRoom, .positive)
+        check.integer("chat.message_history_size", chat.messageHistorySize, .nonNegative)
+
+        check.url("provider.base_url", provider.baseURL, schemes: ["http", "https"])
+        if let key = provider.apiKey, key.allSatisfy(\.isWhitespace) {
+            check.fail("provider.api_key", "expected a non-empty API key, or nil for no key")
+        }
+        check.text("provider.model", provider.model)
+        check.duration("provider.simulation_delay", provider.simulationDelay, .nonNegative)
+
+        if let problem = check.firstProblem { throw problem }
+    }
+}
+
+/// Collects the first out-of-range setting; later checks are skipped once one failed.
+private struct SettingChecker {
+    private(set) var firstProblem: StreamingError?
+
+    mutating func fail(_ setting: String, _ reason: String) {
+        if firstProblem == nil { firstProblem = .configuration(variable: setting, reason: reason) }
+    }
+
+    mutating func integer(_ setting: String, _ value: Int, _ rule: IntegerRule) {
+        if !rule.accepts(value) { fail(setting, "expected \(rule.expectation), got \(value)") }
+    }
+
+    mutating func duration(_ setting: String, _ value: Duration, _ rule: DurationRule) {
+        if !rule.accepts(value) { fail(setting, "expected \(rule.expectation), got \(value)") }
+    }
+
+    mutating func text(_ setting: String, _ value: String) {
+        if value.allSatisfy(\.isWhitespace) { fail(setting, "expected a non-empty value, got \"\(value)\"") }
+    }
+
+    mutating func url(_ setting: String, _ value: String?, schemes: [String]) {
+        guard let value, !URLCredentials.hasScheme(value, in: schemes) else { return }
+        let expected = schemes.map { $0 + "://" }.joined(separator: " or ")
+        fail(setting, "expected nil or a URL starting with \(expected), got \(EnvironmentValue.describeURL(value))")
+    }
+}

@@ -1,0 +1,57 @@
+/// Every setting of the framework, grouped as in the Ruby gem's `config.websocket`,
+/// `config.streaming`, `config.async`, and so on.
+///
+/// Values come from three places, each overriding the one before: the defaults below,
+/// environment variables (``applyingEnvironment(_:)``), then code:
+///
+/// ```swift
+/// var config = try StreamingConfiguration().applyingEnvironment(ProcessInfo.processInfo.environment)
+/// config.websocket.port = 9000
+/// config.async.poolSize = 8
+/// try config.validate()
+/// ```
+///
+/// The configuration's description masks secrets: the API key prints as `[redacted]` and so
+/// does a password inside the Redis URL.
+public struct StreamingConfiguration: Sendable, Equatable {
+    /// WebSocket server settings (`websocket.*`).
+    public var websocket: WebSocketSettings
+    /// Agent stream settings (`streaming.*`).
+    public var streaming: StreamingSettings
+    /// Async task runner settings (`async.*`).
+    public var async: AsyncSettings
+    /// Background job settings (`background.*`).
+    public var background: BackgroundSettings
+    /// Event bus settings (`events.*`).
+    public var events: EventSettings
+    /// Chat room settings (`chat.*`).
+    public var chat: ChatSettings
+    /// Model provider settings (`provider.*`).
+    public var provider: ProviderSettings
+    /// Logging settings (`logging.*`).
+    public var logging: LoggingSettings
+
+    /// Creates a configuration holding every default.
+    public init() {
+        websocket = WebSocketSettings()
+        streaming = StreamingSettings()
+        async = AsyncSettings()
+        background = BackgroundSettings()
+        events = EventSettings()
+        chat = ChatSettings()
+        provider = ProviderSettings()
+        logging = LoggingSettings()
+    }
+}
+
+extension StreamingConfiguration: CustomStringConvertible, CustomDebugStringConvertible {
+    /// Every section, with the API key and the Redis password masked.
+    public var description: String {
+        "StreamingConfiguration(websocket: \(websocket), streaming: \(streaming), async: \(async), "
+            + "background: \(background), events: \(events), chat: \(chat), provider: \(provider), "
+            + "logging: \(logging))"
+    }
+
+    /// The same text as ``description``: secrets are masked here too.
+    public var debugDescription: String { description }
+}

@@ -1,0 +1,181 @@
+import Testing
+
+@testable import RAAFStreaming
+
+@Suite("Configuration from the environment")
+struct ConfigurationEnvironmentTests {
+    @Test func everyVariableOverridesItsSetting() throws {
+        let config = try StreamingConfiguration().applyingEnvironment([
+            "REDIS_URL": "redis://127.0.0.1:6390/2",
+            "WEBSOCKET_PORT": "9001",
+            "WEBSOCKET_HOST": "127.0.0.1",
+            "WEBSOCKET_MAX_CONNECTIONS": "12",
+            "ASYNC_POOL_SIZE": "4",
+            "ASYNC_QUEUE_SIZE": "0",
+            "BACKGROUND_WORKERS": "2",
+            "BACKGROUND_RETRY_COUNT": "0",
+            "STREAMING_CHUNK_SIZE": "64",
+            "STREAMING_BUFFER_SIZE": "128",
+            "STREAMING_TIMEOUT": "2.5",
+            "OPENAI_API_KEY": "sk-env-key-1234",
+            "OPENAI_BASE_URL": "http://127.0.0.1:8000/v1",
+            "RAAF_MODEL": "gpt-4o-mini",
+            "RAAF_LOG_LEVEL": "DEBUG",
+            "RAAF_LOG_FORMAT": "json",
+        ])
+        #expect(config.background.redisURL == "redis://127.0.0.1:6390/2")
+        #expect(config.websocket.port == 9001)
+        #expect(config.websocket.host == "127.0.0.1")
+        #expect(config.websocket.maxConnections == 12)
+        #expect(config.async.poolSize == 4)
+        #expect(config.async.queueSize == 0)
+        #expect(config.background.workers == 2)
+        #expect(config.background.retryCount == 0)
+        #expect(config.streaming.chunkSize == 64)
+        #expect(config.streaming.bufferSize == 128)
+        #expect(config.streaming.timeout == .milliseconds(2500))
+        #expect(config.provider.apiKey == "sk-env-key-1234")
+        #expect(config.provider.baseURL == "http://127.0.0.1:8000/v1")
+        #expect(config.provider.model == "gpt-4o-mini")
+        #expect(config.logging.level == .debug)
+        #expect(config.logging.format == .json)
+        #expect(config.provider.usesRemoteModel)
+        try config.validate()
+    }
+
+    @Test func untouchedSettingsKeepTheirDefaults() throws {
+        let config = try StreamingConfiguration().applyingEnvironment(["WEBSOCKET_PORT": "9001"])
+        var expected = StreamingConfiguration()
+        expected.websocket.port = 9001
+        #expect(config == expected)
+    }
+
+    @Test func integerTimeoutAndSecureRedis() throws {
+        let config = try StreamingConfiguration().applyingEnvironment([
+            "STREAMING_TIMEOUT": "90", "REDIS_URL": "rediss://cache.internal:6380",
+        ])
+        #expect(config.streaming.timeout == .seconds(90))
+        #expect(config.background.redisURL == "rediss://cache.internal:6380")
+    }
+
+    @Test(arguments: StreamingConfiguration.EnvironmentVariable.allCases)
+    func emptyVariableIsIgnored(_ variable: StreamingConfiguration.EnvironmentVariable) throws {
+        #expect(try StreamingConfiguration().applyingEnvironment([variable.name: ""]) == StreamingConfiguration())
+        #expect(try StreamingConfiguration().applyingEnvironment([variable.name: "  "]) == StreamingConfiguration())
+    }
+
+    @Test func surroundingWhitespaceIsTrimmed() throws {
+        let config = try StreamingConfiguration().applyingEnvironment(["WEBSOCKET_PORT": " 9001\n"])
+        #expect(config.websocket.port == 9001)
+    }
+
+    @Test func unrelatedVariablesAreIgnored() throws {
+        let config = try StreamingConfiguration().applyingEnvironment(["PATH": "/usr/bin", "REDIS_POOL_SIZE": "x"])
+        #expect(config == StreamingConfiguration())
+    }
+
+    @Test func codeOverridesEnvironment() throws {
+        var config = try StreamingConfiguration().applyingEnvironment([
+            "WEBSOCKET_PORT": "9001", "ASYNC_POOL_SIZE": "4",
+        ])
+        config.websocket.port = 7000
+        try config.validate()
+        #expect(config.websocket.port == 7000)
+        #expect(config.async.poolSize == 4)
+    }
+
+    @Test func environmentOverridesEarlierValues() throws {
+        var base = StreamingConfiguration()
+        base.provider.model = "from-code"
+        let config = try base.applyingEnvironment(["RAAF_MODEL": "from-env"])
+        #expect(config.provider.model == "from-env")
+    }
+
+    @Test func everyVariableNamesTheSettingItOverrides() {
+        let settings = StreamingConfiguration.EnvironmentVariable.allCases.map(\.setting)
+        #expect(Set(settings).count == settings.count)
+        #expect(StreamingConfiguration.EnvironmentVariable.asyncPoolSize.setting == "async.pool_size")
+    }
+}
+
+@Suite("Invalid environment values")
+struct InvalidEnvironmentTests {
+    func failure(_ name: String, _ value: String) -> (variable: String, reason: String)? {
+        configurationError { _ = try StreamingConfiguration().applyingEnvironment([name: value]) }
+    }
+
+    @Test func nonNumericPort() throws {
+        let error = try #require(failure("WEBSOCKET_PORT", "abc"))
+        #expect(error.variable == "WEBSOCKET_PORT")
+        #expect(error.reason == "expected an integer from 1 to 65535, got \"abc\"")
+    }
+
+    @Test func portOutOfRange() throws {
+        let error = try #require(failure("WEBSOCKET_PORT", "70000"))
+        #expect(error.variable == "WEBSOCKET_PORT")
+        #expect(error.reason == "expected an integer from 1 to 65535, got \"70000\"")
+        #expect(failure("WEBSOCKET_PORT", "0")?.variable == "WEBSOCKET_PORT")
+    }
+
+    @Test func negativePoolSize() throws {
+        let error = try #require(failure("ASYNC_POOL_SIZE", "-1"))
+        #expect(error.variable == "ASYNC_POOL_SIZE")
+        #expect(error.reason == "expected an integer of at least 1, got \"-1\"")
+    }
+
+    @Test func zeroTimeout() throws {
+        let error = try #require(failure("STREAMING_TIMEOUT", "0"))
+        #expect(error.variable == "STREAMING_TIMEOUT")
+        #expect(error.reason.hasPrefix("expected a number of seconds greater than 0"))
+        #expect(error.reason.hasSuffix("got \"0\""))
+    }
+
+    @Test(arguments: ["-5", "abc", "1e3", "2.", ".5", "0.0", "inf", "99999999999"])
+    func malformedTimeout(_ value: String) {
+        #expect(failure("STREAMING_TIMEOUT", value)?.variable == "STREAMING_TIMEOUT")
+    }
+
+    @Test func unknownLogLevel() throws {
+        let error = try #require(failure("RAAF_LOG_LEVEL", "loud"))
+        #expect(error.variable == "RAAF_LOG_LEVEL")
+        #expect(error.reason.contains("trace, debug, info, notice, warning, error, critical"))
+        #expect(error.reason.hasSuffix("got \"loud\""))
+    }
+
+    @Test func unknownLogFormat() throws {
+        let error = try #require(failure("RAAF_LOG_FORMAT", "xml"))
+        #expect(error.variable == "RAAF_LOG_FORMAT")
+        #expect(error.reason == "expected text or json, got \"xml\"")
+    }
+
+    @Test func baseURLWithWrongScheme() throws {
+        let error = try #require(failure("OPENAI_BASE_URL", "ftp://x"))
+        #expect(error.variable == "OPENAI_BASE_URL")
+        #expect(error.reason == "expected a URL starting with http:// or https://, got a URL with scheme \"ftp\"")
+    }
+
+    @Test func redisURLWithWrongScheme() throws {
+        let error = try #require(failure("REDIS_URL", "http://user:hunter22@cache:6379"))
+        #expect(error.variable == "REDIS_URL")
+        #expect(error.reason.contains("redis:// or rediss://"))
+        #expect(!error.reason.contains("hunter22"))
+        #expect(failure("REDIS_URL", "localhost:6379")?.variable == "REDIS_URL")
+        #expect(failure("REDIS_URL", "redis://")?.variable == "REDIS_URL")
+    }
+
+    @Test(arguments: [
+        ("WEBSOCKET_MAX_CONNECTIONS", "0"), ("ASYNC_QUEUE_SIZE", "-1"), ("BACKGROUND_WORKERS", "0"),
+        ("BACKGROUND_RETRY_COUNT", "-2"), ("STREAMING_CHUNK_SIZE", "0"), ("STREAMING_BUFFER_SIZE", "many"),
+        ("ASYNC_POOL_SIZE", "1.5"), ("WEBSOCKET_PORT", "99999999999999999999999"),
+    ])
+    func otherInvalidIntegers(_ name: String, _ value: String) throws {
+        let error = try #require(failure(name, value))
+        #expect(error.variable == name)
+        #expect(error.reason.hasPrefix("expected an integer"))
+    }
+
+    @Test func longValuesAreShortenedInTheReason() throws {
+        let error = try #require(failure("WEBSOCKET_PORT", String(repeating: "9", count: 500)))
+        #expect(error.reason.count < 120)
+    }
+}

@@ -1,0 +1,87 @@
+import Testing
+
+@testable import RAAFStreaming
+
+@Suite("Configuration validation")
+struct ConfigurationValidationTests {
+    func failure(_ change: (inout StreamingConfiguration) -> Void) -> (variable: String, reason: String)? {
+        var config = StreamingConfiguration()
+        change(&config)
+        return configurationError { try config.validate() }
+    }
+
+    @Test func negativePoolSizeSetInCode() throws {
+        let error = try #require(failure { $0.async.poolSize = -1 })
+        #expect(error.variable == "async.pool_size")
+        #expect(error.reason == "expected an integer of at least 1, got -1")
+    }
+
+    @Test func portSetInCode() throws {
+        let error = try #require(failure { $0.websocket.port = 70000 })
+        #expect(error.variable == "websocket.port")
+        #expect(error.reason == "expected an integer from 1 to 65535, got 70000")
+    }
+
+    @Test func invalidValueFromCodeAfterValidEnvironment() throws {
+        var config = try StreamingConfiguration().applyingEnvironment(["STREAMING_CHUNK_SIZE": "64"])
+        config.streaming.chunkSize = 0
+        let error = try #require(configurationError { try config.validate() })
+        #expect(error.variable == "streaming.chunk_size")
+    }
+
+    /// Sets `setting` to a value out of its range.
+    static func breakSetting(_ setting: String, _ c: inout StreamingConfiguration) {
+        switch setting {
+        case "websocket.host": c.websocket.host = ""
+        case "websocket.max_connections": c.websocket.maxConnections = 0
+        case "websocket.heartbeat_interval": c.websocket.heartbeatInterval = .zero
+        case "streaming.buffer_size": c.streaming.bufferSize = 0
+        case "streaming.timeout": c.streaming.timeout = .seconds(-1)
+        case "streaming.chunk_delay": c.streaming.chunkDelay = .milliseconds(-1)
+        case "streaming.max_turns": c.streaming.maxTurns = 0
+        case "async.queue_size": c.async.queueSize = -1
+        case "async.thread_timeout": c.async.threadTimeout = .zero
+        case "background.redis_url": c.background.redisURL = "localhost:6379"
+        case "background.workers": c.background.workers = 0
+        case "background.retry_count": c.background.retryCount = -1
+        case "background.retry_delay": c.background.retryDelay = .seconds(-5)
+        case "events.max_listeners": c.events.maxListeners = 0
+        case "events.history_size": c.events.historySize = -1
+        case "chat.max_rooms": c.chat.maxRooms = 0
+        case "chat.max_participants_per_room": c.chat.maxParticipantsPerRoom = 0
+        case "chat.message_history_size": c.chat.messageHistorySize = -1
+        case "provider.base_url": c.provider.baseURL = "ftp://x"
+        case "provider.api_key": c.provider.apiKey = ""
+        case "provider.model": c.provider.model = " "
+        case "provider.simulation_delay": c.provider.simulationDelay = .seconds(-1)
+        default: Issue.record("no way to break \(setting)")
+        }
+    }
+
+    @Test(arguments: [
+        "websocket.host", "websocket.max_connections", "websocket.heartbeat_interval",
+        "streaming.buffer_size", "streaming.timeout", "streaming.chunk_delay", "streaming.max_turns",
+        "async.queue_size", "async.thread_timeout",
+        "background.redis_url", "background.workers", "background.retry_count", "background.retry_delay",
+        "events.max_listeners", "events.history_size",
+        "chat.max_rooms", "chat.max_participants_per_room", "chat.message_history_size",
+        "provider.base_url", "provider.api_key", "provider.model", "provider.simulation_delay",
+    ])
+    func eachSettingIsChecked(_ setting: String) throws {
+        let error = try #require(failure { Self.breakSetting(setting, &$0) })
+        #expect(error.variable == setting)
+        #expect(error.reason.hasPrefix("expected "))
+    }
+
+    @Test func boundaryValuesAreAccepted() throws {
+        var config = StreamingConfiguration()
+        config.websocket.port = 65535
+        config.async.queueSize = 0
+        config.background.retryCount = 0
+        config.background.retryDelay = .zero
+        config.events.historySize = 0
+        config.background.redisURL = "rediss://:pw@cache:6380"
+        config.provider.baseURL = "HTTPS://api.example.com/v1"
+        try config.validate()
+    }
+}
