@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// What a model is told about a tool: its name, what it does and its JSON-schema parameters.
 public struct ToolDefinition: Sendable, Hashable {

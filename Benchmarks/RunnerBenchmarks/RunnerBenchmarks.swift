@@ -1,0 +1,80 @@
+// Throughput of the agent runner, the stream pipeline and the event bus on the offline
+// model at zero delay. Run with `make bench`; figures go to docs/PERFORMANCE.md.
+import Benchmark
+import RAAFStreaming
+import Synchronization
+
+/// A prompt of `words` words: the offline model quotes it back, one delta per word.
+private func longPrompt(words: Int) -> String {
+    (0..<words).map { "w\($0 % 1000)" }.joined(separator: " ")
+}
+
+private let prompt = longPrompt(words: 10_000)
+private let agent = Agent(name: "bench")
+
+/// Events one run produces (every event the runner emits, `complete` included).
+private let eventsPerRun: Int = {
+    let deltas = ScriptedModelProvider.deltas(for: ModelRequest(model: "m", messages: [.user(prompt)]))
+    return deltas.count { if case .text = $0 { true } else { false } } + 1
+}()
+
+@inline(never)
+private func drain<S: AsyncSequence>(_ events: S) async throws -> Int where S.Element == StreamEvent {
+    var count = 0
+    for try await event in events {
+        count += 1
+        blackHole(event.seq)
+    }
+    return count
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, .mallocCountTotal, .instructions],
+        warmupIterations: 2,
+        scalingFactor: .one,
+        maxDuration: .seconds(5),
+        maxIterations: 200
+    )
+    print("events per run: \(eventsPerRun)")
+
+    Benchmark("runner only, \(eventsPerRun) events per run") { benchmark in
+        let runner = AgentRunner(provider: ScriptedModelProvider())
+        for _ in benchmark.scaledIterations {
+            blackHole(try await drain(runner.stream(agent, prompt)))
+        }
+    }
+
+    Benchmark("runner + bus (1 listener), \(eventsPerRun) events per run") { benchmark in
+        let bus = EventBus(options: EventBusOptions(historySize: 1000))
+        let seen = Atomic<Int>(0)
+        try bus.on("agent.chunk") { _ in seen.add(1, ordering: .relaxed) }
+        let runner = AgentRunner(provider: ScriptedModelProvider(), eventBus: bus)
+        for _ in benchmark.scaledIterations {
+            blackHole(try await drain(runner.stream(agent, prompt)))
+        }
+    }
+
+    Benchmark("runner + pipeline (filter, map) + bus, \(eventsPerRun) events per run") { benchmark in
+        let bus = EventBus(options: EventBusOptions(historySize: 1000))
+        let seen = Atomic<Int>(0)
+        try bus.on("agent.*") { _ in seen.add(1, ordering: .relaxed) }
+        let runner = AgentRunner(provider: ScriptedModelProvider(), eventBus: bus)
+        let pipeline = StreamPipeline()
+            .filter { _ in true }
+            .map { $0 }
+        for _ in benchmark.scaledIterations {
+            blackHole(try await drain(pipeline.apply(to: runner.stream(agent, prompt))))
+        }
+    }
+
+    Benchmark("runner + re-chunk to 64 characters + bus, \(eventsPerRun) events per run") { benchmark in
+        let bus = EventBus(options: EventBusOptions(historySize: 1000))
+        try bus.on("agent.chunk") { _ in }
+        let runner = AgentRunner(provider: ScriptedModelProvider(), eventBus: bus)
+        let pipeline = StreamPipeline().rechunked(size: 64)
+        for _ in benchmark.scaledIterations {
+            blackHole(try await drain(pipeline.apply(to: runner.stream(agent, prompt))))
+        }
+    }
+}

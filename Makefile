@@ -1,0 +1,31 @@
+# The two commands of the README, and a few for development.
+SWIFT ?= swift
+PROMPT ?= What's the weather in Paris? And tell me about streaming.
+
+.PHONY: run test deps build examples bench check-layers
+
+deps:
+	@scripts/install-deps.sh
+
+## Build and run `raaf-streaming chat` on the offline model.
+run: deps
+	$(SWIFT) build --product raaf-streaming
+	$(SWIFT) run --skip-build raaf-streaming chat "$(PROMPT)"
+
+## Build everything, run the whole test suite, then run every example to completion.
+test: deps check-layers
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	$(MAKE) --no-print-directory examples
+
+examples:
+	$(SWIFT) run --skip-build BasicStreaming
+	$(SWIFT) run --skip-build EventDriven
+
+## Benchmarks (release build, in its own build folder): see docs/PERFORMANCE.md.
+bench: deps
+	RAAF_BENCHMARKS=1 $(SWIFT) package --scratch-path .build-bench benchmark
+
+## The dependency rules of ARCHITECTURE.md (checked when the shared tools are beside the checkout).
+check-layers:
+	@if [ -x ../shared/tools/check-layers ]; then ../shared/tools/check-layers && echo "layering rules hold"; fi

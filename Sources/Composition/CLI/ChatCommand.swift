@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import RAAFStreaming
+
+/// `raaf-streaming chat [PROMPT]`: streams an agent's answer to the terminal.
+struct ChatCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chat",
+        abstract: "Stream an agent's answer to a prompt (read from standard input when absent)."
+    )
+
+    @Argument(help: "The message to the agent. Read from standard input when absent.")
+    var prompt: String?
+
+    @Flag(help: "Print one JSON object per event per line (NDJSON), each with \"type\" and \"seq\".")
+    var json = false
+
+    @Option(help: "The agent to talk to: assistant or support.")
+    var agent = "assistant"
+
+    @Option(help: "The model name (overrides RAAF_MODEL).")
+    var model: String?
+
+    @Option(help: "The most model turns the run may take.")
+    var maxTurns: Int?
+
+    @Option(help: "Re-chunk the answer into pieces of this many characters.")
+    var chunkSize: Int?
+
+    func run() async throws {
+        let system: StreamingSystem
+        do {
+            system = try Streaming.configure { config in
+                if let model { config.provider.model = model }
+                if let maxTurns { config.streaming.maxTurns = maxTurns }
+                if let chunkSize { config.streaming.chunkSize = chunkSize }
+            }
+        } catch {
+            Terminal.error("\(error)")
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        StreamingLogging.bootstrap(system.configuration.logging, redactor: system.redactor)
+
+        guard let agent = system.agents[agent] else {
+            let known = system.agents.keys.sorted().joined(separator: ", ")
+            Terminal.error("unknown agent \"\(self.agent)\"; the agents are: \(known)")
+            throw ExitCode.validationFailure
+        }
+        let input = (prompt ?? Terminal.readStandardInput()).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !input.isEmpty else {
+            Terminal.error("no prompt: pass one as an argument or on standard input")
+            throw ExitCode.validationFailure
+        }
+
+        var printer: any EventPrinter = json ? JSONEventPrinter() : TextEventPrinter()
+        do {
+            let events = system.runner.stream(agent, input)
+            if chunkSize != nil {
+                for try await event in system.pipeline().apply(to: events) { printer.print(event) }
+            } else {
+                for try await event in events { printer.print(event) }
+            }
+        } catch {
+            printer.finishLine()
+            Terminal.error("\(error)")
+            throw ExitCode.failure
+        }
+    }
+}
