@@ -38,15 +38,17 @@ public struct StreamEvent: Sendable, Equatable {
     public var seq: Int
     public var kind: Kind
 
+    /// What happened. Only `content` is stored inline: the other cases are rare and large,
+    /// and boxing them keeps an event small to move on the per-token hot path.
     public enum Kind: Sendable, Equatable {
         /// A piece of the answer text.
         case content(String)
         /// The model called a tool; `agent` is the agent that called it.
-        case toolCall(ToolCall, agent: String)
-        case toolOutput(ToolOutput)
-        case handoff(Handoff)
+        indirect case toolCall(ToolCall, agent: String)
+        indirect case toolOutput(ToolOutput)
+        indirect case handoff(Handoff)
         /// The run finished with a final answer.
-        case complete(RunResult)
+        indirect case complete(RunResult)
     }
 
     public init(seq: Int, kind: Kind) {

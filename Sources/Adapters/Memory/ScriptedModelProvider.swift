@@ -90,31 +90,44 @@ public struct ScriptedModelProvider: ModelProvider {
         return "Here is what I found:\n" + lines.joined(separator: "\n") + "\nAnything else I can check for you?"
     }
 
-    /// Splits text into model-like tokens: a word with the spaces after it, long words in pieces.
+    /// Splits text into model-like tokens: a word with the spaces after it, a line break
+    /// ending its token, long words cut every six characters (never inside a scalar).
+    ///
+    /// It works on UTF-8 bytes because it runs once per answer and a long answer has
+    /// thousands of tokens; only ASCII spaces, tabs and line breaks separate words.
     static func tokens(of text: String) -> [String] {
-        var tokens: [String] = []
-        var current = ""
-        var currentCount = 0
-        for character in text {
-            if character.isWhitespace {
-                current.append(character)
-                if character.isNewline {
-                    tokens.append(current)
-                    current = ""
-                    currentCount = 0
+        var text = text
+        return text.withUTF8 { bytes in
+            var tokens: [String] = []
+            tokens.reserveCapacity(bytes.count / 4)
+            var start = 0
+            var wordScalars = 0
+            var afterSpace = false
+            func flush(upTo end: Int) {
+                if end > start {
+                    tokens.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
                 }
-                continue
+                start = end
+                wordScalars = 0
+                afterSpace = false
             }
-            if (currentCount > 0 && current.last!.isWhitespace) || currentCount >= 6 {
-                tokens.append(current)
-                current = ""
-                currentCount = 0
+            for index in bytes.indices {
+                let byte = bytes[index]
+                switch byte {
+                case UInt8(ascii: "\n"):
+                    flush(upTo: index + 1)
+                case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
+                    afterSpace = true
+                default:
+                    // Continuation bytes belong to the scalar they continue.
+                    guard byte & 0xC0 != 0x80 else { continue }
+                    if afterSpace || wordScalars >= 6 { flush(upTo: index) }
+                    wordScalars += 1
+                }
             }
-            current.append(character)
-            currentCount += 1
+            flush(upTo: bytes.count)
+            return tokens
         }
-        if !current.isEmpty { tokens.append(current) }
-        return tokens
     }
 
     static func fragments(of text: String, size: Int) -> [String] {
