@@ -168,6 +168,25 @@ struct AgentRunnerTests {
         try await waitUntil("the provider to see the cancellation") { provider.sawCancellation }
     }
 
+    @Test("a model stream that ends quietly on cancellation does not complete the run")
+    func quietEndOnCancellation() async throws {
+        // AsyncStream returns nil, not an error, once its consumer is cancelled.
+        struct QuietProvider: ModelProvider {
+            func stream(_ request: ModelRequest) async throws -> ModelResponseStream {
+                ModelResponseStream(AsyncStream<ModelDelta> { $0.yield(.text("partial ")) })
+            }
+        }
+        let firstEvent = Mutex(false)
+        let task = Task {
+            try await AgentRunner(provider: QuietProvider()).run(Agent(name: "a"), "go") { _ in
+                firstEvent.withLock { $0 = true }
+            }
+        }
+        try await waitUntil("the first chunk") { firstEvent.withLock { $0 } }
+        task.cancel()
+        await #expect(throws: StreamingError.cancelled) { try await task.value }
+    }
+
     @Test("cancelling the consumer cancels the running tools")
     func cancellationStopsTools() async throws {
         let started = Mutex(false)

@@ -103,6 +103,9 @@ public struct AgentRunStream: AsyncSequence, Sendable {
                 case .streaming:
                     if Task.isCancelled { throw CancellationError() }
                     guard let delta = try await deltas!.next() else {
+                        // Some sequences (AsyncStream among them) end quietly when the task is
+                        // cancelled: that is not the end of the answer.
+                        if Task.isCancelled { throw CancellationError() }
                         deltas = nil
                         finishTurn()
                         continue
