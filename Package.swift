@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "StreamingDomain", targets: ["StreamingDomain"]),
         .library(name: "StreamingApplication", targets: ["StreamingApplication"]),
         .library(name: "StreamingMemory", targets: ["StreamingMemory"]),
+        .library(name: "StreamingOpenAI", targets: ["StreamingOpenAI"]),
         .library(name: "RAAFStreaming", targets: ["RAAFStreaming"]),
         .executable(name: "raaf-streaming", targets: ["RAAFStreamingCLI"]),
     ],
@@ -20,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Pure value types: the standard library and FoundationEssentials only.
@@ -42,12 +45,24 @@ let package = Package(
             path: "Sources/Adapters/Memory",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "StreamingOpenAI",
+            dependencies: [
+                "StreamingApplication",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Adapters/OpenAI",
+            swiftSettings: swiftSettings
+        ),
         // Composition: wires adapters from configuration and the environment.
         .target(
             name: "RAAFStreaming",
             dependencies: [
                 "StreamingApplication",
                 "StreamingMemory",
+                "StreamingOpenAI",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Composition/RAAFStreaming",
@@ -89,6 +104,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "OpenAIAdapterTests",
+            dependencies: [
+                "StreamingOpenAI",
+                "StreamingMemory",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "RAAFStreamingTests",
             dependencies: ["RAAFStreaming"],
             swiftSettings: swiftSettings
@@ -115,6 +140,18 @@ if Context.environment["RAAF_BENCHMARKS"] != nil {
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/RunnerBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "OpenAIBenchmarks",
+            dependencies: [
+                "StreamingOpenAI",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/OpenAIBenchmarks",
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )

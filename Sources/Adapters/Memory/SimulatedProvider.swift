@@ -19,6 +19,10 @@ public struct SimulatedProvider: ModelProvider {
         guard delay > .zero else { return upstream }
         return ModelResponseStream(DelayedDeltas(upstream: upstream, delay: delay, clock: clock))
     }
+
+    public func shutdown() async throws {
+        try await base.shutdown()
+    }
 }
 
 private struct DelayedDeltas: AsyncSequence {

@@ -12,6 +12,10 @@ public protocol ModelProvider: Sendable {
     /// Errors before the first delta (an unreachable server, a rejected request) are
     /// thrown here; errors during the turn are thrown by the stream.
     func stream(_ request: ModelRequest) async throws -> ModelResponseStream
+
+    /// Releases what the provider holds (an HTTP client, a connection pool); the default
+    /// does nothing. Call it once, when no stream is running.
+    func shutdown() async throws
 }
 
 /// The deltas of one model turn, as an `AsyncSequence` that is iterated once.
@@ -85,4 +89,8 @@ struct ArrayDeltaSequence: AsyncSequence, Sendable {
             return deltas[index]
         }
     }
+}
+
+extension ModelProvider {
+    public func shutdown() async throws {}
 }

@@ -58,8 +58,7 @@ public struct AgentRunStream: AsyncSequence, Sendable {
         private var usage = Usage.zero
         private var seq = 0
         private var deltas: ModelResponseStream.AsyncIterator?
-        private var turnText = ""
-        private var assembler = ToolCallAssembler()
+        private var turn = ModelTurnAccumulator()
         private var pending: [StreamEvent.Kind] = []
         private var pendingIndex = 0
         private let input: String
@@ -110,18 +109,11 @@ public struct AgentRunStream: AsyncSequence, Sendable {
                         finishTurn()
                         continue
                     }
+                    try turn.add(delta)
                     switch delta {
                     case .text(let text), .refusal(let text):
-                        guard !text.isEmpty else { continue }
-                        turnText += text
-                        return emit(.content(text))
-                    case .toolCallStart(let index, let id, let name):
-                        assembler.start(index: index, id: id, name: name)
-                    case .toolCallArguments(let index, let fragment):
-                        try assembler.appendArguments(index: index, fragment: fragment)
-                    case .usage(let turnUsage):
-                        usage += turnUsage
-                    case .finish:
+                        if !text.isEmpty { return emit(.content(text)) }
+                    default:
                         break
                     }
                 case .runTools(let calls, let handoff):
@@ -149,12 +141,15 @@ public struct AgentRunStream: AsyncSequence, Sendable {
 
         /// Ends a model turn: either the final answer, or tool calls to run next.
         private mutating func finishTurn() {
-            let calls = assembler.finish(turn: turns)
-            messages.append(.assistant(turnText, toolCalls: calls))
+            let calls = turn.toolCalls(turn: turns)
+            let text = turn.text
+            usage += turn.usage
+            turn = ModelTurnAccumulator()
+            messages.append(.assistant(text, toolCalls: calls))
             if calls.isEmpty {
                 let result = RunResult(
                     messages: messages,
-                    finalOutput: turnText,
+                    finalOutput: text,
                     lastAgent: agent,
                     usage: usage,
                     turns: turns
@@ -163,7 +158,6 @@ public struct AgentRunStream: AsyncSequence, Sendable {
                 phase = .done
                 return
             }
-            turnText = ""
             var toolCalls: [ToolCall] = []
             var handoff: PlannedHandoff?
             for call in calls {

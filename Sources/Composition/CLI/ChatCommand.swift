@@ -40,7 +40,19 @@ struct ChatCommand: AsyncParsableCommand {
             throw ExitCode(78)  // EX_CONFIG
         }
         StreamingLogging.bootstrap(system.configuration.logging, redactor: system.redactor)
+        // The HTTP client of a remote model must be shut down whatever happens.
+        let outcome: Result<Void, any Error>
+        do {
+            try await chat(with: system)
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        try? await system.shutdown()
+        try outcome.get()
+    }
 
+    private func chat(with system: StreamingSystem) async throws {
         guard let agent = system.agents[agent] else {
             let known = system.agents.keys.sorted().joined(separator: ", ")
             Terminal.error("unknown agent \"\(self.agent)\"; the agents are: \(known)")

@@ -2,6 +2,7 @@ import Logging
 import StreamingApplication
 import StreamingDomain
 import StreamingMemory
+import StreamingOpenAI
 
 /// A configured system: the settings, and the parts wired from them.
 ///
@@ -28,8 +29,8 @@ public struct StreamingSystem: Sendable {
             ),
             logger: Logger(label: LogLabel.events, factory: handlerFactory)
         )
-        self.provider = provider ?? Self.offlineProvider(configuration.provider)
         self.handlerFactory = handlerFactory
+        self.provider = provider ?? Self.configuredProvider(configuration, logger: Logger(label: LogLabel.streaming, factory: handlerFactory))
     }
 
     private let handlerFactory: @Sendable (String) -> any LogHandler
@@ -63,10 +64,30 @@ public struct StreamingSystem: Sendable {
     /// The built-in demo agents by name (`assistant`, `support`).
     public var agents: [String: Agent] { DemoAgents.all }
 
-    /// The offline model, slowed by `provider.simulationDelay` when that is above zero.
-    static func offlineProvider(_ settings: ProviderSettings) -> any ModelProvider {
-        let offline = ScriptedModelProvider()
-        guard settings.simulationDelay > .zero else { return offline }
-        return SimulatedProvider(base: offline, delay: settings.simulationDelay)
+    /// Releases what the system holds (the model provider's HTTP client). Call it once,
+    /// when no run is in progress.
+    public func shutdown() async throws {
+        try await provider.shutdown()
+    }
+
+    /// The OpenAI-compatible provider when `OPENAI_API_KEY` or `OPENAI_BASE_URL` is set,
+    /// else the offline model; either slowed by `provider.simulationDelay` when above zero.
+    static func configuredProvider(_ configuration: StreamingConfiguration, logger: Logger) -> any ModelProvider {
+        let settings = configuration.provider
+        let base: any ModelProvider
+        if settings.usesRemoteModel {
+            base = OpenAIProvider(
+                configuration: OpenAIProvider.Configuration(
+                    baseURL: settings.resolvedBaseURL,
+                    apiKey: settings.apiKey,
+                    idleTimeout: configuration.streaming.timeout
+                ),
+                logger: logger
+            )
+        } else {
+            base = ScriptedModelProvider()
+        }
+        guard settings.simulationDelay > .zero else { return base }
+        return SimulatedProvider(base: base, delay: settings.simulationDelay)
     }
 }

@@ -1,0 +1,171 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import StreamingApplication
+import StreamingDomain
+
+/// A ``ModelProvider`` for OpenAI and every server that speaks the Chat Completions
+/// protocol (Ollama, vLLM, llama.cpp's server, LM Studio, OpenRouter), streaming over HTTP.
+///
+/// ```swift
+/// let provider = OpenAIProvider(configuration: .init(apiKey: key))
+/// let runner = AgentRunner(provider: provider)
+/// // ...
+/// try await provider.shutdown()
+/// ```
+/// Errors are typed: a non-2xx answer is ``StreamingError/provider(status:message:)`` with
+/// the server's message (429 and 5xx are retried first, see ``RetryPolicy``), a connection
+/// dropped mid-stream is ``StreamingError/connection(_:)``, no byte for `idleTimeout` is
+/// ``StreamingError/timeout(_:)``, a line that is not a chunk is
+/// ``StreamingError/protocol(_:)``. A stream that ends before `[DONE]` and before any
+/// finish reason is a dropped connection, never a silently short answer.
+///
+/// The provider owns an HTTP client; call ``shutdown()`` when done with it.
+public final class OpenAIProvider: ModelProvider {
+    public struct Configuration: Sendable {
+        /// The API root, up to and including `/v1`.
+        public var baseURL: String
+        /// Sent only as `Authorization: Bearer …`; never logged, never in an error.
+        public var apiKey: String?
+        /// The longest wait for the next byte, answer headers included (`streaming.timeout`).
+        public var idleTimeout: Duration
+        public var connectTimeout: Duration
+        public var retry: RetryPolicy
+        /// The most bytes of an error answer read to find its message.
+        public var maxErrorBodyBytes: Int
+
+        public init(
+            baseURL: String = "https://api.openai.com/v1",
+            apiKey: String? = nil,
+            idleTimeout: Duration = .seconds(60),
+            connectTimeout: Duration = .seconds(10),
+            retry: RetryPolicy = RetryPolicy(),
+            maxErrorBodyBytes: Int = 64 * 1024
+        ) {
+            self.baseURL = baseURL
+            self.apiKey = apiKey
+            self.idleTimeout = idleTimeout
+            self.connectTimeout = connectTimeout
+            self.retry = retry
+            self.maxErrorBodyBytes = maxErrorBodyBytes
+        }
+    }
+
+    public let configuration: Configuration
+    private let client: HTTPClient
+    private let clock: any Clock<Duration>
+    private let logger: Logger
+    private let endpoint: String
+
+    /// - Parameter clock: waits between retries; tests pass their own.
+    public init(
+        configuration: Configuration,
+        clock: any Clock<Duration> = ContinuousClock(),
+        logger: Logger = Logger(label: LogLabel.streaming)
+    ) {
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        var base = configuration.baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        self.endpoint = base + "/chat/completions"
+        var httpConfiguration = HTTPClient.Configuration()
+        // The read timeout is an idle timeout: it restarts with every read, so a long
+        // answer is fine and a stalled one is not.
+        httpConfiguration.timeout = .init(
+            connect: .nanoseconds(Self.nanoseconds(configuration.connectTimeout)),
+            read: .nanoseconds(Self.nanoseconds(configuration.idleTimeout))
+        )
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+    }
+
+    public func stream(_ request: ModelRequest) async throws -> ModelResponseStream {
+        let body = ByteBuffer(string: ChatCompletionRequestEncoder.body(for: request))
+        var random = SystemRandomNumberGenerator()
+        var retries = 0
+        while true {
+            let response = try await send(body)
+            let status = Int(response.status.code)
+            if (200..<300).contains(status) {
+                logger.debug("model stream started", metadata: ["model": "\(request.model)", "status": "\(status)"])
+                return ModelResponseStream(ChatCompletionStream(body: response.body, status: status))
+            }
+            let message = await errorMessage(from: response)
+            let retryAfter = RetryAfter.duration(in: response.headers)
+            retries += 1
+            guard RetryPolicy.isRetryable(status: status),
+                let delay = configuration.retry.delay(beforeRetry: retries, retryAfter: retryAfter, using: &random)
+            else {
+                throw StreamingError.provider(status: status, message: message)
+            }
+            logger.info(
+                "model request will be retried",
+                metadata: ["status": "\(status)", "retry": "\(retries)", "delay": "\(delay)"]
+            )
+            try await clock.sleep(for: delay)
+        }
+    }
+
+    /// Closes the HTTP client; requests after this fail.
+    public func shutdown() async throws {
+        try await client.shutdown()
+    }
+
+    private func send(_ body: ByteBuffer) async throws -> HTTPClientResponse {
+        var request = HTTPClientRequest(url: endpoint)
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        request.headers.add(name: "accept", value: "text/event-stream")
+        request.headers.add(name: "user-agent", value: "raaf-streaming-swift")
+        if let apiKey = configuration.apiKey {
+            request.headers.add(name: "authorization", value: "Bearer \(apiKey)")
+        }
+        request.body = .bytes(body)
+        do {
+            return try await client.execute(request, deadline: .distantFuture, logger: logger)
+        } catch {
+            throw ChatCompletionStream.translate(error, apiKey: configuration.apiKey)
+        }
+    }
+
+    /// The `error.message` of an error answer, else its text, bounded and without the key.
+    private func errorMessage(from response: HTTPClientResponse) async -> String {
+        var collected = ByteBuffer()
+        do {
+            for try await chunk in response.body {
+                var chunk = chunk
+                let room = configuration.maxErrorBodyBytes - collected.readableBytes
+                guard room > 0 else { break }
+                if let slice = chunk.readSlice(length: min(room, chunk.readableBytes)) {
+                    collected.writeImmutableBuffer(slice)
+                }
+            }
+        } catch {
+            // A broken error body still leaves the status to report.
+        }
+        let text = String(buffer: collected)
+        var message = text.isEmpty ? "HTTP \(response.status.code) \(response.status.reasonPhrase)" : text
+        struct ErrorBody: Decodable {
+            struct Detail: Decodable { var message: String? }
+            var error: Detail?
+        }
+        if let decoded = try? JSONDecoder().decode(ErrorBody.self, from: Data(text.utf8)),
+            let detail = decoded.error?.message
+        {
+            message = detail
+        } else if message.count > 500 {
+            message = String(message.prefix(500)) + "…"
+        }
+        if let apiKey = configuration.apiKey, !apiKey.isEmpty {
+            message = message.replacingOccurrences(of: apiKey, with: "[redacted]")
+        }
+        return message
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,47 @@
+/// When to try a request again: 429 and 5xx answers that came before any byte of the
+/// stream, up to `maxRetries` times, waiting as the server's `Retry-After` asks or else
+/// an exponential backoff with full jitter.
+public struct RetryPolicy: Sendable, Hashable {
+    /// How many times a request may be retried after its first attempt.
+    public var maxRetries: Int
+    /// The backoff cap of the first retry; it doubles with each retry.
+    public var initialBackoff: Duration
+    /// The largest backoff cap.
+    public var maxBackoff: Duration
+    /// The longest `Retry-After` honoured; a server asking for more gets no retry.
+    public var maxRetryAfter: Duration
+
+    public init(
+        maxRetries: Int = 3,
+        initialBackoff: Duration = .milliseconds(500),
+        maxBackoff: Duration = .seconds(20),
+        maxRetryAfter: Duration = .seconds(60)
+    ) {
+        self.maxRetries = maxRetries
+        self.initialBackoff = initialBackoff
+        self.maxBackoff = maxBackoff
+        self.maxRetryAfter = maxRetryAfter
+    }
+
+    /// Whether a status may succeed on retry.
+    public static func isRetryable(status: Int) -> Bool {
+        status == 429 || (500...599).contains(status)
+    }
+
+    /// The wait before retry number `retry` (1 for the first), or `nil` for no retry.
+    public func delay(
+        beforeRetry retry: Int,
+        retryAfter: Duration?,
+        using random: inout some RandomNumberGenerator
+    ) -> Duration? {
+        guard retry <= maxRetries else { return nil }
+        if let retryAfter {
+            return retryAfter <= maxRetryAfter ? max(retryAfter, .zero) : nil
+        }
+        let cap = min(maxBackoff, initialBackoff * (1 << min(retry - 1, 30)))
+        let capNanoseconds = cap.components.seconds * 1_000_000_000 + cap.components.attoseconds / 1_000_000_000
+        guard capNanoseconds > 0 else { return .zero }
+        // Full jitter: anywhere from nothing to the cap, so clients that failed together spread out.
+        return .nanoseconds(Int64.random(in: 0...capNanoseconds, using: &random))
+    }
+}
