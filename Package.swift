@@ -92,10 +92,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Helpers shared by the test targets: waiting on conditions, child processes, fakellm.
+        .target(name: "StreamingTestSupport", path: "Tests/Support", exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "DomainTests", dependencies: ["StreamingDomain"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ApplicationTests",
-            dependencies: ["StreamingApplication", "StreamingMemory"],
+            dependencies: ["StreamingApplication", "StreamingMemory", "StreamingTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -107,7 +109,8 @@ let package = Package(
             name: "OpenAIAdapterTests",
             dependencies: [
                 "StreamingOpenAI",
-                "StreamingMemory",
+                "RAAFStreaming",
+                "StreamingTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -120,7 +123,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["RAAFStreaming"],
+            dependencies: ["RAAFStreaming", "StreamingTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

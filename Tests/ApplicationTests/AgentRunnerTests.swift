@@ -1,5 +1,6 @@
 import StreamingApplication
 import StreamingDomain
+import StreamingTestSupport
 import Synchronization
 import Testing
 

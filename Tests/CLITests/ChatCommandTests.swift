@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import StreamingTestSupport
 import Testing
 
 // One child at a time: a child spawned concurrently could inherit another's pipe ends and
@@ -73,13 +73,46 @@ struct ChatCommandTests {
         #expect(run.stderr.contains("1 turns"))
     }
 
-    @Test("the API key never appears in the output or in log lines")
-    func secretsStayOut() async throws {
+    @Test("an unreachable model server is a connection error on stderr, without the API key")
+    func unreachableModel() async throws {
         let key = "sk-test-DO-NOT-LEAK-1234567890"
+        // Port 9 on loopback: nothing listens there, so the connection is refused at once.
         let run = try await CLI.run(
-            ["chat", "--json", "hello"],
-            environment: ["OPENAI_API_KEY": key, "RAAF_LOG_LEVEL": "trace", "RAAF_LOG_FORMAT": "json"]
+            ["chat", "hello"],
+            environment: ["OPENAI_API_KEY": key, "OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "RAAF_LOG_LEVEL": "trace"]
         )
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("connection"))
+        #expect(!run.stdout.contains(key))
+        #expect(!run.stderr.contains(key))
+    }
+}
+
+/// `raaf-streaming chat` against an OpenAI-compatible server when OPENAI_BASE_URL is set.
+@Suite(
+    "raaf-streaming chat with a remote model",
+    .serialized,
+    .enabled(Comment(rawValue: FakeLLM.requirement)) { await FakeLLM.isAvailable() }
+)
+struct ChatCommandRemoteModelTests {
+    @Test("uses the OpenAI-compatible provider, streams its answer, and never logs the key")
+    func remoteModel() async throws {
+        let key = "sk-test-DO-NOT-LEAK-1234567890"
+        let run = try await FakeLLM.run { baseURL in
+            try await CLI.run(
+                ["chat", "--json", "Please say something unusual"],
+                environment: [
+                    "OPENAI_API_KEY": key, "OPENAI_BASE_URL": baseURL, "RAAF_LOG_LEVEL": "trace", "RAAF_LOG_FORMAT": "json",
+                ]
+            )
+        }
+        #expect(run.status == 0)
+        let lines = run.stdout.split(separator: "\n")
+        let complete = try #require(lines.last.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+        #expect(complete?["type"] as? String == "complete")
+        #expect(complete?["content"] as? String == "Première ligne — ünïcødé ✓\nSecond line with 🙂 and 漢字\n\nLast line.")
+        #expect(lines.count > 5)
+        #expect(run.stderr.contains("model stream started"))
         #expect(!run.stdout.contains(key))
         #expect(!run.stderr.contains(key))
     }
@@ -87,12 +120,6 @@ struct ChatCommandTests {
 
 /// Runs the built `raaf-streaming` executable.
 enum CLI {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
     /// The executable next to the test bundle, in the build folder.
     static var executable: URL {
         get throws {
@@ -102,67 +129,22 @@ enum CLI {
                 if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
                 folder.deleteLastPathComponent()
             }
-            throw CLIError.notBuilt
+            throw NotBuilt()
         }
     }
 
-    enum CLIError: Error { case notBuilt, outputNeverEnded }
+    struct NotBuilt: Error {}
 
+    /// Runs the command with the model and logging variables of this environment removed,
+    /// then `environment` added.
     static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) async throws
-        -> Result
+        -> ChildProcess.Output
     {
-        let process = Process()
-        process.executableURL = try executable
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for name in ["OPENAI_API_KEY", "OPENAI_BASE_URL", "RAAF_MODEL", "RAAF_LOG_LEVEL", "RAAF_LOG_FORMAT"] {
             env[name] = nil
         }
         env.merge(environment) { _, new in new }
-        process.environment = env
-        let stdout = PipeCollector()
-        let stderr = PipeCollector()
-        let stdin = Pipe()
-        process.standardOutput = stdout.pipe
-        process.standardError = stderr.pipe
-        process.standardInput = stdin
-        // Await the termination handler: waitUntilExit can spin on Linux from a concurrency thread.
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                continuation.resume(throwing: error)
-                return
-            }
-            stdin.fileHandleForWriting.write(Data((input ?? "").utf8))
-            try? stdin.fileHandleForWriting.close()
-        }
-        return Result(status: status, stdout: try await stdout.text(), stderr: try await stderr.text())
-    }
-}
-
-/// Reads a pipe to its end on a thread of its own, so a chatty child never blocks on a
-/// full pipe and no cooperative thread blocks on a read.
-final class PipeCollector: Sendable {
-    let pipe = Pipe()
-    private let state = Mutex<String?>(nil)
-
-    init() {
-        let handle = pipe.fileHandleForReading
-        Thread.detachNewThread { [self] in
-            let data = handle.readDataToEndOfFile()
-            self.state.withLock { $0 = String(decoding: data, as: UTF8.self) }
-        }
-    }
-
-    /// Everything written, once the writer has closed the pipe.
-    func text(timeout: Duration = .seconds(30)) async throws -> String {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            if let text = state.withLock({ $0 }) { return text }
-            guard ContinuousClock.now < deadline else { throw CLI.CLIError.outputNeverEnded }
-            try await Task.sleep(for: .milliseconds(1))
-        }
+        return try await ChildProcess.run(try executable, arguments, input: input ?? "", environment: env)
     }
 }

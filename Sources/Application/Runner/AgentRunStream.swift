@@ -229,7 +229,7 @@ public struct AgentRunStream: AsyncSequence, Sendable {
             if case StreamingError.cancelled = reported {
                 runner.logger.debug("run cancelled", metadata: ["agent": "\(agent.name)"])
             } else {
-                runner.logger.info("run failed", metadata: ["agent": "\(agent.name)", "error": "\(reported)"])
+                runner.logger.debug("run failed", metadata: ["agent": "\(agent.name)", "error": "\(reported)"])
             }
             return reported
         }

@@ -1,5 +1,6 @@
 import StreamingApplication
 import StreamingDomain
+import StreamingTestSupport
 import Synchronization
 
 /// A provider that plays one scripted list of deltas per turn and records every request.
@@ -49,22 +50,4 @@ func collect<S: AsyncSequence>(_ sequence: S) async throws -> [StreamEvent] wher
     var events: [StreamEvent] = []
     for try await event in sequence { events.append(event) }
     return events
-}
-
-/// Waits until `condition` holds, checking every millisecond, or fails after `timeout`.
-func waitUntil(
-    timeout: Duration = .seconds(10),
-    _ what: String,
-    _ condition: @Sendable () async -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while !(await condition()) {
-        guard ContinuousClock.now < deadline else { throw TimedOut(what: what) }
-        try await Task.sleep(for: .milliseconds(1))
-    }
-}
-
-struct TimedOut: Error, CustomStringConvertible {
-    var what: String
-    var description: String { "timed out waiting for \(what)" }
 }

@@ -1,0 +1,84 @@
+import Foundation
+import Synchronization
+
+/// Runs programs for tests: to completion with their output collected, or in the
+/// background as a server that the test stops.
+public enum ChildProcess {
+    public struct Output: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// Runs `executable` to its end, feeding `input` on standard input.
+    public static func run(
+        _ executable: URL,
+        _ arguments: [String],
+        input: String = "",
+        environment: [String: String]
+    ) async throws -> Output {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = environment
+        let stdout = PipeCollector()
+        let stderr = PipeCollector()
+        let stdin = Pipe()
+        process.standardOutput = stdout.pipe
+        process.standardError = stderr.pipe
+        process.standardInput = stdin
+        let status = try await launchAndWait(process) {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try? stdin.fileHandleForWriting.close()
+        }
+        return Output(status: status, stdout: try await stdout.text(), stderr: try await stderr.text())
+    }
+
+    /// Starts `process` and waits for its end through the termination handler:
+    /// `waitUntilExit` can spin forever on Linux when called from a concurrency thread.
+    static func launchAndWait(_ process: Process, afterLaunch: () -> Void = {}) async throws -> Int32 {
+        try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                continuation.resume(throwing: error)
+                return
+            }
+            afterLaunch()
+        }
+    }
+
+    /// The full path of `name` on `PATH`, if it is there.
+    public static func find(_ name: String) -> URL? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for folder in path.split(separator: ":") {
+            let candidate = URL(fileURLWithPath: String(folder)).appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        return nil
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own, so a chatty child never blocks on a
+/// full pipe and no cooperative thread blocks on a read.
+public final class PipeCollector: Sendable {
+    public let pipe = Pipe()
+    private let state = Mutex<String?>(nil)
+
+    public init() {
+        let handle = pipe.fileHandleForReading
+        Thread.detachNewThread { [self] in
+            let data = handle.readDataToEndOfFile()
+            self.state.withLock { $0 = String(decoding: data, as: UTF8.self) }
+        }
+    }
+
+    /// Everything written, once the writer has closed the pipe.
+    public func text(timeout: Duration = .seconds(30)) async throws -> String {
+        var result: String?
+        try await waitUntil(timeout: timeout, "a child's output to end") { self.state.withLock { $0 } != nil }
+        result = state.withLock { $0 }
+        return result ?? ""
+    }
+}

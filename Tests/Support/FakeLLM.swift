@@ -1,0 +1,109 @@
+import Foundation
+import Glibc
+
+/// An independent OpenAI-compatible server for end-to-end tests: Python's `fakellm`
+/// (pinned to 0.3.5), started on a loopback port with a rules file and stopped after.
+public enum FakeLLM {
+    /// Why the end-to-end tests are skipped when the server cannot be started.
+    public static let requirement =
+        "needs python3 with fakellm 0.3.5 (`pip install fakellm==0.3.5`, done by scripts/install-deps.sh)"
+
+    /// The rules the tests use (`Tests/Support/Fixtures/fakellm.yaml`).
+    public static let testRules = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/fakellm.yaml")
+
+    /// Whether `python3` can import fakellm here.
+    public static func isAvailable() async -> Bool {
+        guard let python = ChildProcess.find("python3") else { return false }
+        let output = try? await ChildProcess.run(
+            python,
+            ["-c", "import fakellm, sys; sys.exit(0 if fakellm.__version__ == '0.3.5' else 3)"],
+            environment: ProcessInfo.processInfo.environment
+        )
+        return output?.status == 0
+    }
+
+    /// Starts fakellm with `rules` (a YAML file), runs `body` with its base URL
+    /// (`http://127.0.0.1:PORT/v1`), then stops it.
+    public static func run<Result>(rules: URL = testRules, _ body: (String) async throws -> Result) async throws -> Result {
+        guard let python = ChildProcess.find("python3") else { throw FakeLLMError.notInstalled }
+        let port = try freePort()
+        let process = Process()
+        process.executableURL = python
+        process.arguments = [
+            "-c", "from fakellm.cli import main; main()",
+            "serve", "--host", "127.0.0.1", "--port", String(port), "--config", rules.path,
+        ]
+        let log = PipeCollector()
+        process.standardOutput = log.pipe
+        process.standardError = log.pipe
+        let exited = Flag()
+        process.terminationHandler = { _ in exited.set() }
+        try process.run()
+        let pid = process.processIdentifier
+        // SIGKILL: a child of the test process may inherit a blocked SIGTERM.
+        func stop() async {
+            if pid > 0, !exited.isSet { kill(pid, SIGKILL) }
+            try? await waitUntil(timeout: .seconds(10), "fakellm to exit") { exited.isSet }
+        }
+        do {
+            try await waitUntil(timeout: .seconds(30), "fakellm to listen on port \(port)") {
+                exited.isSet || canConnect(port: port)
+            }
+            guard !exited.isSet else {
+                throw FakeLLMError.didNotStart(log: (try? await log.text(timeout: .seconds(5))) ?? "")
+            }
+        } catch {
+            await stop()
+            throw error
+        }
+        do {
+            let result = try await body("http://127.0.0.1:\(port)/v1")
+            await stop()
+            return result
+        } catch {
+            await stop()
+            throw error
+        }
+    }
+
+    public enum FakeLLMError: Error {
+        case notInstalled
+        case didNotStart(log: String)
+    }
+
+    /// A port nobody listens on right now (the kernel picks it).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EMFILE) }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw POSIXError(.EADDRINUSE) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Whether something accepts connections on the loopback `port`.
+    static func canConnect(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+}
