@@ -20,6 +20,12 @@ struct ChatCompletionChunkDecoderTests {
         #expect(try decode(#"{"choices":[{"index":0,"delta":{"content":null},"finish_reason":"length"}]}"#) == [.finish(.length)])
     }
 
+    @Test("every JSON escape decodes; a lone surrogate becomes U+FFFD")
+    func escapes() throws {
+        #expect(try decode(#"{"choices":[{"index":0,"delta":{"content":"\/\\\b\f\r\t\u0041\ud800x"}}]}"#)
+            == [.text("/\\\u{08}\u{0C}\r\tA\u{FFFD}x")])
+    }
+
     @Test("tool-call fragments: id and name first, arguments in pieces")
     func toolCalls() throws {
         #expect(try decode(#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"id":"call_9","type":"function","function":{"name":"get_weather","arguments":""}}]}}]}"#)

@@ -23,7 +23,7 @@ public struct ChatCompletionChunkDecoder: Sendable {
     /// - Throws: ``StreamingError/protocol(_:)`` naming the line when it is not a chunk
     ///   object; ``StreamingError/provider(status:message:)`` for an `error` object.
     public func decode(_ data: UnsafeRawBufferPointer, into deltas: inout [ModelDelta]) throws -> Outcome {
-        if data.count == 6, data.elementsEqual("[DONE]".utf8) { return .done }
+        if data.equals("[DONE]") { return .done }
         do {
             var scanner = JSONScanner(data)
             try decodeChunk(&scanner, into: &deltas)
@@ -46,12 +46,12 @@ public struct ChatCompletionChunkDecoder: Sendable {
         var usage: Usage?
         var errorMessage: String?
         try scanner.readObject { scanner, key in
-            if key.elementsEqual("choices".utf8) {
+            if key.equals("choices") {
                 if scanner.consumeNull() { return }
                 try scanner.readArray { scanner in try decodeChoice(&scanner, into: &deltas) }
-            } else if key.elementsEqual("usage".utf8) {
+            } else if key.equals("usage") {
                 usage = try decodeUsage(&scanner)
-            } else if key.elementsEqual("error".utf8) {
+            } else if key.equals("error") {
                 errorMessage = try decodeError(&scanner)
             } else {
                 try scanner.skipValue()
@@ -68,12 +68,12 @@ public struct ChatCompletionChunkDecoder: Sendable {
         var finish: FinishReason?
         let firstDelta = deltas.count
         try scanner.readObject { scanner, key in
-            if key.elementsEqual("delta".utf8) {
+            if key.equals("delta") {
                 if scanner.consumeNull() { return }
                 try decodeDelta(&scanner, into: &deltas)
-            } else if key.elementsEqual("finish_reason".utf8) {
+            } else if key.equals("finish_reason") {
                 finish = try scanner.readString().map(Self.finishReason)
-            } else if key.elementsEqual("index".utf8) {
+            } else if key.equals("index") {
                 index = try scanner.readInt() ?? 0
             } else {
                 try scanner.skipValue()
@@ -89,12 +89,12 @@ public struct ChatCompletionChunkDecoder: Sendable {
 
     private func decodeDelta(_ scanner: inout JSONScanner, into deltas: inout [ModelDelta]) throws {
         try scanner.readObject { scanner, key in
-            if key.elementsEqual("content".utf8) {
+            if key.equals("content") {
                 if let text = try scanner.readString(), !text.isEmpty { deltas.append(.text(text)) }
-            } else if key.elementsEqual("tool_calls".utf8) {
+            } else if key.equals("tool_calls") {
                 if scanner.consumeNull() { return }
                 try scanner.readArray { scanner in try decodeToolCall(&scanner, into: &deltas) }
-            } else if key.elementsEqual("refusal".utf8) {
+            } else if key.equals("refusal") {
                 if let text = try scanner.readString(), !text.isEmpty { deltas.append(.refusal(text)) }
             } else {
                 try scanner.skipValue()
@@ -108,16 +108,16 @@ public struct ChatCompletionChunkDecoder: Sendable {
         var name: String?
         var arguments: String?
         try scanner.readObject { scanner, key in
-            if key.elementsEqual("index".utf8) {
+            if key.equals("index") {
                 index = try scanner.readInt() ?? 0
-            } else if key.elementsEqual("id".utf8) {
+            } else if key.equals("id") {
                 id = try scanner.readString()
-            } else if key.elementsEqual("function".utf8) {
+            } else if key.equals("function") {
                 if scanner.consumeNull() { return }
                 try scanner.readObject { scanner, key in
-                    if key.elementsEqual("name".utf8) {
+                    if key.equals("name") {
                         name = try scanner.readString()
-                    } else if key.elementsEqual("arguments".utf8) {
+                    } else if key.equals("arguments") {
                         arguments = try scanner.readString()
                     } else {
                         try scanner.skipValue()
@@ -141,11 +141,11 @@ public struct ChatCompletionChunkDecoder: Sendable {
         var completion = 0
         var total: Int?
         try scanner.readObject { scanner, key in
-            if key.elementsEqual("prompt_tokens".utf8) {
+            if key.equals("prompt_tokens") {
                 prompt = try scanner.readInt() ?? 0
-            } else if key.elementsEqual("completion_tokens".utf8) {
+            } else if key.equals("completion_tokens") {
                 completion = try scanner.readInt() ?? 0
-            } else if key.elementsEqual("total_tokens".utf8) {
+            } else if key.equals("total_tokens") {
                 total = try scanner.readInt()
             } else {
                 try scanner.skipValue()
@@ -159,7 +159,7 @@ public struct ChatCompletionChunkDecoder: Sendable {
         if scanner.nextIsString() { return try scanner.readString() }
         var message = "error without a message"
         try scanner.readObject { scanner, key in
-            if key.elementsEqual("message".utf8) {
+            if key.equals("message") {
                 message = try scanner.readString() ?? message
             } else {
                 try scanner.skipValue()

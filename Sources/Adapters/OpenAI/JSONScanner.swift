@@ -1,3 +1,18 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension UnsafeRawBufferPointer {
+    /// Whether these bytes spell `literal`: one length check and one `memcmp`, the
+    /// cheapest way to match a key on the per-delta path.
+    @inline(__always)
+    func equals(_ literal: StaticString) -> Bool {
+        count == literal.utf8CodeUnitCount && (count == 0 || memcmp(baseAddress!, literal.utf8Start, count) == 0)
+    }
+}
+
 /// A pull reader over JSON bytes: just enough to pick the fields of a streamed chunk
 /// without building a tree, so a delta costs at most the one string it carries.
 struct JSONScanner {
@@ -20,6 +35,7 @@ struct JSONScanner {
         }
     }
 
+    @inline(__always)
     mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
@@ -29,6 +45,7 @@ struct JSONScanner {
         }
     }
 
+    @inline(__always)
     private mutating func peek() -> UInt8? {
         skipWhitespace()
         return index < bytes.count ? bytes[index] : nil
@@ -38,6 +55,7 @@ struct JSONScanner {
         Failure(offset: index, reason: reason)
     }
 
+    @inline(__always)
     private mutating func expect(_ byte: UInt8) throws(Failure) {
         guard peek() == byte else { throw fail("expected \"\(Character(Unicode.Scalar(byte)))\"") }
         index += 1
@@ -103,15 +121,24 @@ struct JSONScanner {
     private mutating func readRawString() throws(Failure) -> UnsafeRawBufferPointer {
         try expect(UInt8(ascii: "\""))
         let start = index
-        while index < bytes.count {
-            switch bytes[index] {
-            case UInt8(ascii: "\""):
-                defer { index += 1 }
-                return UnsafeRawBufferPointer(rebasing: bytes[start..<index])
-            case UInt8(ascii: "\\"): index += 2
-            default: index += 1
+        let base = bytes.baseAddress!
+        var searchFrom = index
+        // memchr finds each quote; a quote preceded by an odd run of backslashes is escaped.
+        while searchFrom < bytes.count,
+            let found = memchr(base + searchFrom, Int32(UInt8(ascii: "\"")), bytes.count - searchFrom)
+        {
+            let quote = base.distance(to: UnsafeRawPointer(found))
+            var backslashes = 0
+            while quote - backslashes - 1 >= start, bytes[quote - backslashes - 1] == UInt8(ascii: "\\") {
+                backslashes += 1
             }
+            if backslashes % 2 == 0 {
+                index = quote + 1
+                return UnsafeRawBufferPointer(rebasing: bytes[start..<quote])
+            }
+            searchFrom = quote + 1
         }
+        index = bytes.count
         throw fail("unterminated string")
     }
 
@@ -119,10 +146,10 @@ struct JSONScanner {
     mutating func readString() throws -> String? {
         if consumeNull() { return nil }
         let raw = try readRawString()
-        guard raw.contains(UInt8(ascii: "\\")) else {
-            return String(decoding: raw, as: UTF8.self)
+        guard raw.isEmpty || memchr(raw.baseAddress!, Int32(UInt8(ascii: "\\")), raw.count) == nil else {
+            return try Self.unescape(raw)
         }
-        return try Self.unescape(raw)
+        return String(decoding: raw, as: UTF8.self)
     }
 
     /// An integer value, or `nil` for `null`.
@@ -144,7 +171,7 @@ struct JSONScanner {
             index += 1
         }
         guard index > start else { throw fail("expected a number") }
-        if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) {
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") || bytes[index] | 0x20 == UInt8(ascii: "e") {
             // A count with a fraction is not a count; skip the rest and keep the whole part.
             try skipNumberTail()
         }
@@ -189,9 +216,30 @@ struct JSONScanner {
     }
 
     /// Decodes the escapes of a JSON string (the bytes between its quotes).
+    ///
+    /// Every escape is at least as long as what it stands for, so the text fits in a
+    /// buffer of the raw length: a temporary one, on the stack for short strings.
     static func unescape(_ raw: UnsafeRawBufferPointer) throws(Failure) -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity(raw.count)
+        do {
+            return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: raw.count) { output in
+                let length = try unescape(raw, into: output)
+                return String(decoding: UnsafeBufferPointer(rebasing: output[0..<length]), as: UTF8.self)
+            }
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw Failure(offset: 0, reason: "\(error)")
+        }
+    }
+
+    private static func unescape(_ raw: UnsafeRawBufferPointer, into output: UnsafeMutableBufferPointer<UInt8>) throws(Failure)
+        -> Int
+    {
+        var length = 0
+        func append(_ byte: UInt8) {
+            output[length] = byte
+            length += 1
+        }
         var index = 0
         func hex4(_ at: Int) throws(Failure) -> UInt32 {
             guard at + 4 <= raw.count else { throw Failure(offset: at, reason: "short \\u escape") }
@@ -212,7 +260,7 @@ struct JSONScanner {
         while index < raw.count {
             let byte = raw[index]
             guard byte == UInt8(ascii: "\\") else {
-                output.append(byte)
+                append(byte)
                 index += 1
                 continue
             }
@@ -220,12 +268,12 @@ struct JSONScanner {
             let escaped = raw[index + 1]
             index += 2
             switch escaped {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): output.append(escaped)
-            case UInt8(ascii: "b"): output.append(0x08)
-            case UInt8(ascii: "f"): output.append(0x0C)
-            case UInt8(ascii: "n"): output.append(0x0A)
-            case UInt8(ascii: "r"): output.append(0x0D)
-            case UInt8(ascii: "t"): output.append(0x09)
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): append(escaped)
+            case UInt8(ascii: "b"): append(0x08)
+            case UInt8(ascii: "f"): append(0x0C)
+            case UInt8(ascii: "n"): append(0x0A)
+            case UInt8(ascii: "r"): append(0x0D)
+            case UInt8(ascii: "t"): append(0x09)
             case UInt8(ascii: "u"):
                 var scalar = try hex4(index)
                 index += 4
@@ -238,13 +286,12 @@ struct JSONScanner {
                         index += 6
                     }
                 }
-                // A lone surrogate cannot be UTF-8: it becomes U+FFFD, as JSONDecoder lenient readers do.
-                let character = Unicode.Scalar(scalar) ?? "\u{FFFD}"
-                output.append(contentsOf: String(character).utf8)
+                // A lone surrogate cannot be UTF-8: it becomes U+FFFD, as lenient JSON readers do.
+                for unit in UTF8.encode(Unicode.Scalar(scalar) ?? "\u{FFFD}")! { append(unit) }
             default:
                 throw Failure(offset: index - 1, reason: "bad escape")
             }
         }
-        return String(decoding: output, as: UTF8.self)
+        return length
     }
 }

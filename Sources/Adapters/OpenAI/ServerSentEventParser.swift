@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// An event of a `text/event-stream`, with its data as text.
 public struct ServerSentEvent: Sendable, Hashable {
     /// The `event:` field; `message` when the event named none.
@@ -61,23 +67,25 @@ public struct ServerSentEventParser: Sendable {
             skipLeadingLF = false
             if bytes[start] == UInt8(ascii: "\n") { start += 1 }
         }
-        var index = start
-        while index < count {
-            let byte = bytes[index]
-            guard byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") else {
-                index += 1
-                continue
-            }
+        guard start < count, let base = bytes.baseAddress else { return }
+        // The next CR at or after the scan position, found once and reused: most streams
+        // have none, and searching for it again on every line would be quadratic.
+        var nextCR = Self.find(UInt8(ascii: "\r"), in: base, from: start, to: count)
+        while start < count {
+            if nextCR < start { nextCR = Self.find(UInt8(ascii: "\r"), in: base, from: start, to: count) }
+            let nextLF = Self.find(UInt8(ascii: "\n"), in: base, from: start, to: min(nextCR, count))
+            let end = min(nextLF, nextCR)
+            guard end < count else { break }
             if partialLine.isEmpty {
-                try processLine(UnsafeRawBufferPointer(rebasing: bytes[start..<index]), onEvent: onEvent)
+                try processLine(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), onEvent: onEvent)
             } else {
-                partialLine.append(contentsOf: bytes[start..<index])
+                partialLine.append(contentsOf: bytes[start..<end])
                 let line = partialLine
                 partialLine.removeAll(keepingCapacity: true)
                 try line.withUnsafeBytes { try processLine($0, onEvent: onEvent) }
             }
-            index += 1
-            if byte == UInt8(ascii: "\r") {
+            var index = end + 1
+            if end == nextCR {
                 if index < count {
                     if bytes[index] == UInt8(ascii: "\n") { index += 1 }
                 } else {
@@ -89,6 +97,13 @@ public struct ServerSentEventParser: Sendable {
         if start < count {
             partialLine.append(contentsOf: bytes[start..<count])
         }
+    }
+
+    /// The offset of the first `byte` in `base[from..<to]`, or `to` when there is none.
+    @inline(__always)
+    private static func find(_ byte: UInt8, in base: UnsafeRawPointer, from: Int, to: Int) -> Int {
+        guard from < to, let found = memchr(base + from, Int32(byte), to - from) else { return to }
+        return base.distance(to: UnsafeRawPointer(found))
     }
 
     /// Parses `bytes`, calling `onEvent` with each completed event as text.
@@ -154,21 +169,18 @@ public struct ServerSentEventParser: Sendable {
         var valueStart = Swift.min(colon + 1, line.count)
         if valueStart < line.count, line[valueStart] == UInt8(ascii: " ") { valueStart += 1 }
         let value = UnsafeRawBufferPointer(rebasing: line[valueStart..<line.count])
-        switch name.count {
-        case 4 where name.elementsEqual("data".utf8):
+        if name.equals("data") {
             if hasData { data.append(UInt8(ascii: "\n")) }
             data.append(contentsOf: value)
             hasData = true
-        case 5 where name.elementsEqual("event".utf8):
+        } else if name.equals("event") {
             eventType = String(decoding: value, as: UTF8.self)
-        case 2 where name.elementsEqual("id".utf8):
+        } else if name.equals("id") {
             if !value.contains(0) { lastEventID = String(decoding: value, as: UTF8.self) }
-        case 5 where name.elementsEqual("retry".utf8):
+        } else if name.equals("retry") {
             if !value.isEmpty, value.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
                 retry = Int(String(decoding: value, as: UTF8.self))
             }
-        default:
-            break
         }
     }
 
