@@ -91,6 +91,12 @@ let package = Package(
             path: "Examples/EventDriven",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "RemoteModel",
+            dependencies: ["RAAFStreaming"],
+            path: "Examples/RemoteModel",
+            swiftSettings: swiftSettings
+        ),
 
         // Helpers shared by the test targets: waiting on conditions, child processes, fakellm.
         .target(name: "StreamingTestSupport", path: "Tests/Support", exclude: ["Fixtures"], swiftSettings: swiftSettings),

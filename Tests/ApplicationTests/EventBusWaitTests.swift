@@ -1,4 +1,5 @@
 import StreamingDomain
+import StreamingMemory
 import Testing
 
 @testable import StreamingApplication
@@ -65,7 +66,7 @@ struct EventBusWaitTests {
     @Test("the timeout runs on the given clock")
     func manualClock() async throws {
         let bus = EventBus()
-        let clock = EventBusManualClock()
+        let clock = ManualClock()
         let waiting = Task { try await bus.waitForEvent("t", timeout: .seconds(10), clock: clock) }
         #expect(await eventBusEventually { clock.sleeperCount == 1 })
         clock.advance(by: .seconds(9))
@@ -80,7 +81,7 @@ struct EventBusWaitTests {
     @Test("success cancels the timer and removes the listener")
     func successCleansUp() async throws {
         let bus = EventBus()
-        let clock = EventBusManualClock()
+        let clock = ManualClock()
         let waiting = Task { try await bus.waitForEvent("t", timeout: .seconds(10), clock: clock) }
         #expect(await eventBusEventually { clock.sleeperCount == 1 && bus.stats.listeners == 1 })
         bus.emit("t")

@@ -19,14 +19,9 @@ public struct StreamingSystem: Sendable {
     init(configuration: StreamingConfiguration, provider: (any ModelProvider)?) {
         self.configuration = configuration
         self.redactor = SecretRedactor(configuration: configuration)
-        let events = configuration.events
         let handlerFactory = StreamingLogging.makeHandlerFactory(configuration.logging, redactor: redactor)
         self.eventBus = EventBus(
-            options: EventBusOptions(
-                maxListeners: events.maxListeners,
-                enableWildcards: events.enableWildcards,
-                historySize: events.historySize
-            ),
+            options: configuration.events,
             logger: Logger(label: LogLabel.events, factory: handlerFactory)
         )
         self.handlerFactory = handlerFactory
