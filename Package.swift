@@ -41,7 +41,11 @@ let package = Package(
         // Adapters: one target per technology, each depending on Application only.
         .target(
             name: "StreamingMemory",
-            dependencies: ["StreamingApplication"],
+            dependencies: [
+                "StreamingApplication",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
             path: "Sources/Adapters/Memory",
             swiftSettings: swiftSettings
         ),
@@ -99,7 +103,13 @@ let package = Package(
         ),
 
         // Helpers shared by the test targets: waiting on conditions, child processes, fakellm.
-        .target(name: "StreamingTestSupport", path: "Tests/Support", exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .target(
+            name: "StreamingTestSupport",
+            dependencies: ["StreamingApplication"],
+            path: "Tests/Support",
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "DomainTests", dependencies: ["StreamingDomain"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ApplicationTests",
@@ -108,7 +118,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MemoryAdapterTests",
-            dependencies: ["StreamingMemory"],
+            dependencies: ["StreamingMemory", "StreamingTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

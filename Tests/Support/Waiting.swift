@@ -28,3 +28,13 @@ public final class Flag: Sendable {
     public var isSet: Bool { value.withLock { $0 } }
     public func set() { value.withLock { $0 = true } }
 }
+
+/// A value several tasks read and change under a lock; a class, so closures can share it.
+public final class Locked<Value: Sendable>: Sendable {
+    private let storage: Mutex<Value>
+    public init(_ value: Value) { storage = Mutex(value) }
+    public func withLock<Result: Sendable>(_ body: (inout sending Value) throws -> sending Result) rethrows -> Result {
+        try storage.withLock(body)
+    }
+    public var value: Value { storage.withLock { $0 } }
+}

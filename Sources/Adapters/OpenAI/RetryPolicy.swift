@@ -1,3 +1,5 @@
+import StreamingApplication
+
 /// When to try a request again: 429 and 5xx answers that came before any byte of the
 /// stream, up to `maxRetries` times, waiting as the server's `Retry-After` asks or else
 /// an exponential backoff with full jitter.
@@ -38,10 +40,6 @@ public struct RetryPolicy: Sendable, Hashable {
         if let retryAfter {
             return retryAfter <= maxRetryAfter ? max(retryAfter, .zero) : nil
         }
-        let cap = min(maxBackoff, initialBackoff * (1 << min(retry - 1, 30)))
-        let capNanoseconds = cap.components.seconds * 1_000_000_000 + cap.components.attoseconds / 1_000_000_000
-        guard capNanoseconds > 0 else { return .zero }
-        // Full jitter: anywhere from nothing to the cap, so clients that failed together spread out.
-        return .nanoseconds(Int64.random(in: 0...capNanoseconds, using: &random))
+        return RetryBackoff(base: initialBackoff, cap: maxBackoff).delay(beforeRetry: retry, using: &random)
     }
 }
