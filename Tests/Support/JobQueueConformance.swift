@@ -224,6 +224,31 @@ public enum JobQueueConformance {
             try check(stats.scheduled == 1 && stats.processing == 1, "stats \(stats)")
             try check(abs(stats.oldestWaitingAge - 10) < 0.01, "oldest age \(stats.oldestWaitingAge)")
         },
+        Case(name: "a payload that does not decode fails that job alone, as a typed error, without retries") { queue in
+            struct Greeting: Codable, Sendable { var name: String }
+            let processor = BackgroundProcessor(
+                queue: queue,
+                options: .init(workers: 2, pollInterval: .milliseconds(5), maxAttempts: 5)
+            )
+            processor.register("greet", payload: Greeting.self) { greeting, _ in "hi \(greeting.name)" }
+            let good1 = try await processor.enqueueJob("greet", Greeting(name: "a"))
+            let bad = try await queue.enqueue([NewJob(name: "greet", payload: [0xFF, 0xFE, 0x00], maxAttempts: 5)], now: Date())[0]
+            let good2 = try await processor.enqueueJob("greet", Greeting(name: "b"))
+            let run = Task { try await processor.run() }
+            defer { run.cancel() }
+            try await waitUntil("the jobs to settle") {
+                let stats = try? await queue.stats(now: Date())
+                return stats?.completed == 2 && stats?.dead == 1
+            }
+            processor.shutdown()
+            try await run.value
+            try check(try await queue.job(good1)?.state == .completed, "good job 1")
+            try check(try await queue.job(good2)?.state == .completed, "good job 2")
+            let dead = try await queue.job(bad)
+            try check(dead?.state == .dead && dead?.attempts == 1, "bad job \(String(describing: dead))")
+            try check(dead?.lastError?.contains("invalid input") == true && dead?.lastError?.contains("does not decode") == true,
+                      "error \(String(describing: dead?.lastError))")
+        },
         Case(name: "a job without a name or with no attempts is refused with a typed error") { queue in
             do {
                 _ = try await queue.enqueue([NewJob(name: "")], now: start)
