@@ -1,0 +1,177 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import StreamingDomain
+
+/// Which agent a queued message is for: a name, and optionally its instructions and model.
+public struct AgentConfiguration: Codable, Sendable, Hashable {
+    public var name: String
+    public var instructions: String?
+    public var model: String?
+
+    public init(name: String, instructions: String? = nil, model: String? = nil) {
+        self.name = name
+        self.instructions = instructions
+        self.model = model
+    }
+}
+
+/// A message waiting for an agent.
+public struct QueuedMessage: Codable, Sendable, Hashable {
+    public var content: String
+    public var agent: AgentConfiguration
+    /// Where to send the answer, for a caller that is not waiting.
+    public var callbackURL: String?
+    public var metadata: [String: String]
+
+    public init(content: String, agent: AgentConfiguration, callbackURL: String? = nil, metadata: [String: String] = [:]) {
+        self.content = content
+        self.agent = agent
+        self.callbackURL = callbackURL
+        self.metadata = metadata
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case content, agent, metadata
+        case callbackURL = "callback_url"
+    }
+}
+
+/// A message handed to a batch handler.
+public struct ReceivedMessage: Sendable, Hashable {
+    public var id: JobID
+    public var message: QueuedMessage
+    /// 1 the first time the message is handed out, more after a requeue.
+    public var attempt: Int
+    let lease: JobLease
+}
+
+/// The messages of one batch and what the handler decided for each. A message the
+/// handler neither acknowledges nor rejects goes back to the queue as it was.
+public struct MessageBatch: Sendable {
+    public let messages: [ReceivedMessage]
+    var acknowledged: [JobID: String?] = [:]
+    var rejected: [JobID: (reason: String, requeue: Bool)] = [:]
+
+    init(messages: [ReceivedMessage]) {
+        self.messages = messages
+    }
+
+    /// The message is done; `result` is kept with it for a while.
+    public mutating func acknowledge(_ id: JobID, result: String? = nil) {
+        rejected[id] = nil
+        acknowledged[id] = result
+    }
+
+    /// The message failed: with `requeue` it is tried again later (until its attempts are
+    /// used up), without it goes straight to the dead letters.
+    public mutating func reject(_ id: JobID, reason: String, requeue: Bool = true) {
+        acknowledged[id] = nil
+        rejected[id] = (reason, requeue)
+    }
+}
+
+/// A queue of messages for agents, handled in batches (the Ruby gem's `MessageQueue`).
+///
+/// ```swift
+/// let messages = MessageQueue(queue: SQLiteJobQueue(path: "messages.sqlite"))
+/// try await messages.enqueue("Summarise this", agent: AgentConfiguration(name: "assistant"))
+/// try await messages.processMessages(batchSize: 10) { batch in
+///     for received in batch.messages {
+///         let answer = try await runner.run(agents[received.message.agent.name]!, received.message.content)
+///         batch.acknowledge(received.id, result: answer.finalOutput)
+///     }
+/// }
+/// ```
+/// It owns its ``JobQueue``: give it a queue (a SQLite file, a Redis namespace) of its own.
+public final class MessageQueue: Sendable {
+    public static let jobName = "message"
+    public let queue: any JobQueue
+    public let lease: Duration
+    public let backoff: RetryBackoff
+    public let maxAttempts: Int
+    private let now: @Sendable () -> Date
+
+    public init(
+        queue: any JobQueue,
+        lease: Duration = .seconds(60),
+        backoff: RetryBackoff = RetryBackoff(),
+        maxAttempts: Int = 4,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.queue = queue
+        self.lease = lease
+        self.backoff = backoff
+        self.maxAttempts = maxAttempts
+        self.now = now
+    }
+
+    /// Enqueues a message for `agent`.
+    @discardableResult
+    public func enqueue(
+        _ content: String,
+        agent: AgentConfiguration,
+        callbackURL: String? = nil,
+        metadata: [String: String] = [:],
+        priority: JobPriority = .normal
+    ) async throws -> JobID {
+        let message = QueuedMessage(content: content, agent: agent, callbackURL: callbackURL, metadata: metadata)
+        let job = try NewJob(name: Self.jobName, json: message, priority: priority, maxAttempts: maxAttempts)
+        return try await queue.enqueue([job], now: now())[0]
+    }
+
+    /// Hands up to `batchSize` messages to `handler` at once and carries out its decisions.
+    /// Returns how many messages were handed out (0 when none waited).
+    ///
+    /// A stored message that does not decode is dead-lettered and not handed out. When the
+    /// handler throws, its undecided messages go back to the queue and the error is rethrown.
+    @discardableResult
+    public func processMessages(
+        batchSize: Int,
+        _ handler: (inout MessageBatch) async throws -> Void
+    ) async throws -> Int {
+        guard batchSize > 0 else { throw StreamingError.invalidInput("batchSize must be at least 1") }
+        let claimed = try await queue.claim(limit: batchSize, lease: lease, now: now())
+        var received: [ReceivedMessage] = []
+        for job in claimed {
+            do {
+                let message = try JSONDecoder().decode(QueuedMessage.self, from: Data(job.job.payload))
+                received.append(ReceivedMessage(id: job.job.id, message: message, attempt: job.job.attempts, lease: job.lease))
+            } catch {
+                _ = try await queue.fail(job.lease, error: "the message does not decode: \(error)", retryAt: nil, now: now())
+            }
+        }
+        guard !received.isEmpty else { return 0 }
+        var batch = MessageBatch(messages: received)
+        do {
+            try await handler(&batch)
+        } catch {
+            try await settle(batch)
+            throw error
+        }
+        try await settle(batch)
+        return received.count
+    }
+
+    private func settle(_ batch: MessageBatch) async throws {
+        let wallNow = now()
+        var completions: [JobCompletion] = []
+        var undecided: [JobLease] = []
+        for message in batch.messages {
+            if let result = batch.acknowledged[message.id] {
+                completions.append(JobCompletion(lease: message.lease, result: result.map { Array($0.utf8) }))
+            } else if let rejection = batch.rejected[message.id] {
+                let retryAt =
+                    rejection.requeue
+                    ? wallNow.addingTimeInterval(backoff.delay(beforeRetry: message.attempt).timeInterval) : nil
+                _ = try await queue.fail(message.lease, error: rejection.reason, retryAt: retryAt, now: wallNow)
+            } else {
+                undecided.append(message.lease)
+            }
+        }
+        if !completions.isEmpty { _ = try await queue.complete(completions, now: wallNow) }
+        if !undecided.isEmpty { _ = try await queue.release(undecided, now: wallNow) }
+    }
+}
