@@ -120,21 +120,6 @@ struct ChatCommandRemoteModelTests {
 
 /// Runs the built `raaf-streaming` executable.
 enum CLI {
-    /// The executable next to the test bundle, in the build folder.
-    static var executable: URL {
-        get throws {
-            var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            for _ in 0..<4 {
-                let candidate = folder.appendingPathComponent("raaf-streaming")
-                if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-                folder.deleteLastPathComponent()
-            }
-            throw NotBuilt()
-        }
-    }
-
-    struct NotBuilt: Error {}
-
     /// Runs the command with the model and logging variables of this environment removed,
     /// then `environment` added.
     static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) async throws
@@ -145,6 +130,6 @@ enum CLI {
             env[name] = nil
         }
         env.merge(environment) { _, new in new }
-        return try await ChildProcess.run(try executable, arguments, input: input ?? "", environment: env)
+        return try await ChildProcess.run(try ChildProcess.built("raaf-streaming"), arguments, input: input ?? "", environment: env)
     }
 }

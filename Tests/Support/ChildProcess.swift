@@ -49,6 +49,22 @@ public enum ChildProcess {
         }
     }
 
+    /// An executable of this package, built next to the test bundle.
+    public static func built(_ name: String) throws -> URL {
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            folder.deleteLastPathComponent()
+        }
+        throw NotBuilt(name: name)
+    }
+
+    public struct NotBuilt: Error, CustomStringConvertible {
+        public var name: String
+        public var description: String { "\(name) is not built: run swift build first" }
+    }
+
     /// The full path of `name` on `PATH`, if it is there.
     public static func find(_ name: String) -> URL? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"

@@ -28,41 +28,30 @@ public enum FakeLLM {
     public static func run<Result>(rules: URL = testRules, _ body: (String) async throws -> Result) async throws -> Result {
         guard let python = ChildProcess.find("python3") else { throw FakeLLMError.notInstalled }
         let port = try freePort()
-        let process = Process()
-        process.executableURL = python
-        process.arguments = [
-            "-c", "from fakellm.cli import main; main()",
-            "serve", "--host", "127.0.0.1", "--port", String(port), "--config", rules.path,
-        ]
-        let log = PipeCollector()
-        process.standardOutput = log.pipe
-        process.standardError = log.pipe
-        let exited = Flag()
-        process.terminationHandler = { _ in exited.set() }
-        try process.run()
-        let pid = process.processIdentifier
-        // SIGKILL: a child of the test process may inherit a blocked SIGTERM.
-        func stop() async {
-            if pid > 0, !exited.isSet { kill(pid, SIGKILL) }
-            try? await waitUntil(timeout: .seconds(10), "fakellm to exit") { exited.isSet }
-        }
+        let server = try RunningChild(
+            python,
+            [
+                "-c", "from fakellm.cli import main; main()",
+                "serve", "--host", "127.0.0.1", "--port", String(port), "--config", rules.path,
+            ]
+        )
         do {
             try await waitUntil(timeout: .seconds(30), "fakellm to listen on port \(port)") {
-                exited.isSet || canConnect(port: port)
+                server.hasExited || canConnect(port: port)
             }
-            guard !exited.isSet else {
-                throw FakeLLMError.didNotStart(log: (try? await log.text(timeout: .seconds(5))) ?? "")
+            guard !server.hasExited else {
+                throw FakeLLMError.didNotStart(log: (try? await server.text()) ?? "")
             }
         } catch {
-            await stop()
+            await server.stop()
             throw error
         }
         do {
             let result = try await body("http://127.0.0.1:\(port)/v1")
-            await stop()
+            await server.stop()
             return result
         } catch {
-            await stop()
+            await server.stop()
             throw error
         }
     }

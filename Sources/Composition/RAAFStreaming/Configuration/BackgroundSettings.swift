@@ -4,8 +4,12 @@
 /// `redis://user:[redacted]@cache:6379/0`.
 public struct BackgroundSettings: Sendable, Equatable {
     /// The Redis server that holds the job queue; `REDIS_URL`, setting `background.redis_url`.
-    /// `nil` (the default) keeps jobs in process. It must start with `redis://` or `rediss://`.
+    /// `nil` (the default) keeps jobs in the SQLite file ``sqlitePath``. It must start with
+    /// `redis://` or `rediss://`.
     public var redisURL: String?
+    /// The SQLite file that holds the job queue when no Redis is configured; setting
+    /// `background.sqlite_path`. Default `raaf-jobs.sqlite` in the working directory.
+    public var sqlitePath: String
     /// How many workers claim jobs at once; `BACKGROUND_WORKERS`, setting `background.workers`. Default 10.
     public var workers: Int
     /// How many times a failed job is retried before it is dead-lettered; `BACKGROUND_RETRY_COUNT`,
@@ -15,8 +19,15 @@ public struct BackgroundSettings: Sendable, Equatable {
     public var retryDelay: Duration
 
     /// Creates background settings; every parameter defaults to the gem's default.
-    public init(redisURL: String? = nil, workers: Int = 10, retryCount: Int = 3, retryDelay: Duration = .seconds(5)) {
+    public init(
+        redisURL: String? = nil,
+        sqlitePath: String = "raaf-jobs.sqlite",
+        workers: Int = 10,
+        retryCount: Int = 3,
+        retryDelay: Duration = .seconds(5)
+    ) {
         self.redisURL = redisURL
+        self.sqlitePath = sqlitePath
         self.workers = workers
         self.retryCount = retryCount
         self.retryDelay = retryDelay

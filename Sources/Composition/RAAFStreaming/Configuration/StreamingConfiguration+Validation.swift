@@ -29,6 +29,7 @@ extension StreamingConfiguration {
         check.duration("async.thread_timeout", async.threadTimeout, .positive)
 
         check.url("background.redis_url", background.redisURL, schemes: ["redis", "rediss"])
+        check.text("background.sqlite_path", background.sqlitePath)
         check.integer("background.workers", background.workers, .positive)
         check.integer("background.retry_count", background.retryCount, .nonNegative)
         check.duration("background.retry_delay", background.retryDelay, .nonNegative)
