@@ -145,6 +145,28 @@ let package = Package(
     ]
 )
 
+// StreamingSQLite: the durable job queue on one SQLite file (WAL), through GRDB.
+package.dependencies.append(.package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"))
+package.products.append(.library(name: "StreamingSQLite", targets: ["StreamingSQLite"]))
+package.targets.append(contentsOf: [
+    .target(
+        name: "StreamingSQLite",
+        dependencies: [
+            "StreamingApplication",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        path: "Sources/Adapters/SQLite",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "SQLiteAdapterTests",
+        dependencies: ["StreamingSQLite", "StreamingTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+        swiftSettings: swiftSettings
+    ),
+])
+
 // Benchmarks build only when asked for (`make bench`), so the test build stays small.
 // `RAAF_BENCHMARKS=1 swift package benchmark` runs them.
 if Context.environment["RAAF_BENCHMARKS"] != nil {
@@ -171,6 +193,19 @@ if Context.environment["RAAF_BENCHMARKS"] != nil {
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/OpenAIBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "SQLiteBenchmarks",
+            dependencies: [
+                "StreamingSQLite",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/SQLiteBenchmarks",
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )
