@@ -67,6 +67,7 @@ let package = Package(
                 "StreamingApplication",
                 "StreamingMemory",
                 "StreamingOpenAI",
+                "StreamingSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Composition/RAAFStreaming",
@@ -135,6 +136,11 @@ let package = Package(
         .testTarget(
             name: "RAAFStreamingTests",
             dependencies: ["RAAFStreaming"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WorkerTests",
+            dependencies: ["RAAFStreaming", "StreamingTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

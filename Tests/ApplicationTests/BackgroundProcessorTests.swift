@@ -198,7 +198,7 @@ struct BackgroundProcessorTests {
         let id = try await queue.enqueue(NewJob(name: "work"))
         // A worker claims the job with a short lease and dies without finishing it.
         _ = try await queue.claim(limit: 1, lease: .milliseconds(100), now: Date())
-        let processor = BackgroundProcessor(queue: queue, options: Self.fast(lease: .milliseconds(300)))
+        let processor = BackgroundProcessor(queue: queue, options: Self.fast(lease: .seconds(2)))
         processor.register("work") { _ in nil }
         try await Self.running(processor) {
             try await waitUntil("the job to complete") { (try? await queue.job(id))?.state == .completed }
@@ -210,13 +210,14 @@ struct BackgroundProcessorTests {
     func renewsLongJobs() async throws {
         let queue = InMemoryJobQueue()
         let runs = Locked(0)
-        let options = Self.fast(lease: .milliseconds(150))
+        // Renewal comes every third of the lease; the job runs for more than two leases.
+        let options = Self.fast(lease: .seconds(1))
         let first = BackgroundProcessor(queue: queue, options: options)
         let second = BackgroundProcessor(queue: queue, options: options)
         for processor in [first, second] {
             processor.register("long") { _ in
                 runs.withLock { $0 += 1 }
-                try await Task.sleep(for: .milliseconds(600))
+                try await Task.sleep(for: .milliseconds(2500))
                 return nil
             }
         }

@@ -72,7 +72,8 @@ extension BackgroundProcessor {
                 }
                 guard let outcome = try await group.next() else { continue }
                 await record(outcome, into: &loop)
-                if loop.acks.count >= claimThreshold { await flush(&loop) }
+                // Acknowledge in batches, but never sit on acknowledgements while nothing runs.
+                if loop.acks.count >= claimThreshold || loop.active == 0 { await flush(&loop) }
             }
 
             // Drain: no more claims; running jobs finish or, after the grace, are cancelled.

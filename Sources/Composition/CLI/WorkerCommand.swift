@@ -1,0 +1,57 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import RAAFStreaming
+
+/// `raaf-streaming worker`: runs background jobs until SIGINT or SIGTERM, then drains.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run background jobs (noop, sleep, fail, agent) until interrupted, then shut down gracefully."
+    )
+
+    @OptionGroup var queueOptions: QueueOptions
+
+    @Option(help: "Jobs run at once (default: BACKGROUND_WORKERS, 10).")
+    var workers: Int?
+
+    @Option(help: "Seconds a claimed job is leased; a job of a worker that died runs again after this.")
+    var lease: Double = 30
+
+    func run() async throws {
+        guard lease > 0 else { throw ValidationError("--lease must be above zero") }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        try await withQueue(queueOptions) { system, queue in
+            let processor = system.backgroundProcessor(
+                queue: queue,
+                workers: workers,
+                lease: .milliseconds(Int64(lease * 1000))
+            )
+            let signals = SignalWatcher([SIGINT, SIGTERM]) { processor.shutdown() }
+            defer { signals.cancel() }
+            let location = queueOptions.queue.flatMap { try? JobQueueLocation(parsing: $0) } ?? system.defaultJobQueueLocation
+            Terminal.note("worker started: \(processor.options.workers) workers on \(location)")
+            try await processor.run()
+            Terminal.note("worker stopped")
+        }
+    }
+}
+
+/// Calls `handler` when one of the signals arrives, instead of letting it end the process.
+final class SignalWatcher {
+    private let sources: [any DispatchSourceSignal]
+
+    init(_ signals: [Int32], handler: @escaping @Sendable () -> Void) {
+        sources = signals.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler(handler: handler)
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+}
