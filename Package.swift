@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "StreamingApplication", targets: ["StreamingApplication"]),
         .library(name: "StreamingMemory", targets: ["StreamingMemory"]),
         .library(name: "StreamingOpenAI", targets: ["StreamingOpenAI"]),
+        .library(name: "StreamingRedis", targets: ["StreamingRedis"]),
         .library(name: "RAAFStreaming", targets: ["RAAFStreaming"]),
         .executable(name: "raaf-streaming", targets: ["RAAFStreamingCLI"]),
     ],
@@ -58,6 +59,14 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Sources/Adapters/OpenAI",
+            swiftSettings: swiftSettings
+        ),
+        // Redis: hiredis (libhiredis-dev) through a module map without pkg-config (see PITFALLS).
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
+        .target(
+            name: "StreamingRedis",
+            dependencies: ["StreamingApplication", "CHiredis"],
+            path: "Sources/Adapters/Redis",
             swiftSettings: swiftSettings
         ),
         // Composition: wires adapters from configuration and the environment.
@@ -133,6 +142,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "RedisAdapterTests",
+            dependencies: ["StreamingRedis", "StreamingTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "RAAFStreamingTests",
             dependencies: ["RAAFStreaming"],
             swiftSettings: swiftSettings
@@ -171,6 +185,18 @@ if Context.environment["RAAF_BENCHMARKS"] != nil {
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/OpenAIBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "RedisBenchmarks",
+            dependencies: [
+                "StreamingRedis",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/RedisBenchmarks",
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )
