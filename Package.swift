@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "StreamingApplication", targets: ["StreamingApplication"]),
         .library(name: "StreamingMemory", targets: ["StreamingMemory"]),
         .library(name: "StreamingOpenAI", targets: ["StreamingOpenAI"]),
+        .library(name: "StreamingRedis", targets: ["StreamingRedis"]),
         .library(name: "RAAFStreaming", targets: ["RAAFStreaming"]),
         .executable(name: "raaf-streaming", targets: ["RAAFStreamingCLI"]),
     ],
@@ -58,6 +59,14 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Sources/Adapters/OpenAI",
+            swiftSettings: swiftSettings
+        ),
+        // Redis: hiredis (libhiredis-dev) through a module map without pkg-config (see PITFALLS).
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
+        .target(
+            name: "StreamingRedis",
+            dependencies: ["StreamingApplication", "CHiredis"],
+            path: "Sources/Adapters/Redis",
             swiftSettings: swiftSettings
         ),
         // Composition: wires adapters from configuration and the environment.
@@ -131,6 +140,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RedisAdapterTests",
+            dependencies: ["StreamingRedis", "StreamingTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -212,6 +226,18 @@ if Context.environment["RAAF_BENCHMARKS"] != nil {
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/SQLiteBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "RedisBenchmarks",
+            dependencies: [
+                "StreamingRedis",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/RedisBenchmarks",
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )

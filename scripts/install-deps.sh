@@ -9,7 +9,7 @@ if ! command -v swift >/dev/null 2>&1; then
 fi
 
 # Debian packages the build or the tests need. Each later part of the project adds its own here.
-packages=()
+packages=(libhiredis-dev redis-server)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -1,0 +1,166 @@
+import Foundation
+import Glibc
+import StreamingRedis
+import StreamingTestSupport
+import Synchronization
+
+/// A throwaway `redis-server` on a loopback port, with no persistence
+/// (`--save "" --appendonly no`).
+///
+/// It runs under a small shell that reads a socket whose other end only this process
+/// holds: when the test process ends, however it ends (even by a crash), the socket closes
+/// and the shell SIGKILLs the server and reaps it, so no server outlives the tests.
+/// ``stop(save:)`` asks first (`SHUTDOWN NOSAVE`) and then closes the socket.
+///
+/// The shell is started with `posix_spawn` and an empty signal mask: children of the test
+/// process otherwise inherit its blocked signals (SIGTERM, and SIGCHLD, which leaves a
+/// shell's `wait` asleep for ever).
+final class RedisTestServer: Sendable {
+    let port: Int
+    /// The password the server requires, if any.
+    let password: String?
+    var url: String { "redis://\(password.map { ":\($0)@" } ?? "")127.0.0.1:\(port)" }
+    /// Our end of the shell's standard input, until closed.
+    private let lifeline: Mutex<Int32?>
+    private let exited: Flag
+    private let logPath: String
+
+    private init(port: Int, password: String?, lifeline: Int32, exited: Flag, logPath: String) {
+        self.port = port
+        self.password = password
+        self.lifeline = Mutex(lifeline)
+        self.exited = exited
+        self.logPath = logPath
+    }
+
+    /// Starts a server on `port` (a free one when `nil`) and waits until it answers PING.
+    /// `password` sets `requirepass`; `directory` is where `SHUTDOWN SAVE` writes (and a
+    /// later start reads) `dump.rdb`.
+    static func start(port: Int? = nil, password: String? = nil, directory: String? = nil) async throws -> RedisTestServer {
+        guard let redis = ChildProcess.find("redis-server") else { throw RedisTestError.notInstalled }
+        let port = try port ?? freePort()
+        let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("raaf-redis-\(port)-\(UUID().uuidString.prefix(8)).log").path
+        let arguments = [
+            "/bin/sh", "-c", #""$0" "$@" & pid=$!; read -r _; kill -9 "$pid" 2>/dev/null; wait "$pid""#,
+            redis.path, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--daemonize", "no", "--logfile", "",
+        ] + (password.map { ["--requirepass", $0] } ?? []) + (directory.map { ["--dir", $0] } ?? [])
+        let (pid, lifeline) = try spawn(arguments, logPath: logPath)
+        let exited = Flag()
+        Thread.detachNewThread {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            exited.set()
+        }
+        let server = RedisTestServer(port: port, password: password, lifeline: lifeline, exited: exited, logPath: logPath)
+        let probe = RedisConnection(configuration: RedisConfiguration(
+            port: port, password: password, connectTimeout: .seconds(1), commandTimeout: .seconds(1)
+        ))
+        do {
+            try await waitUntil(timeout: .seconds(20), "redis-server to answer on port \(port)") {
+                if exited.isSet { return true }
+                return (try? await probe.send("PING")) == .status("PONG")
+            }
+            if exited.isSet { throw RedisTestError.didNotStart(log: "") }
+        } catch {
+            let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            await probe.close()
+            await server.stop()
+            throw RedisTestError.didNotStart(log: "\(error); redis-server's log:\n\(log.suffix(2_000))")
+        }
+        await probe.close()
+        return server
+    }
+
+    /// Stops the server: `SHUTDOWN NOSAVE` (or `SAVE`), then SIGKILL through the lifeline;
+    /// waits for its end.
+    func stop(save: Bool = false) async {
+        if !exited.isSet {
+            let connection = RedisConnection(configuration: RedisConfiguration(
+                port: port, password: password, connectTimeout: .seconds(1), commandTimeout: .seconds(10)
+            ))
+            _ = try? await connection.send("SHUTDOWN", save ? "SAVE" : "NOSAVE")
+            await connection.close()
+        }
+        closeLifeline()
+        try? await waitUntil(timeout: .seconds(10), "redis-server on port \(port) to exit") { self.exited.isSet }
+        try? FileManager.default.removeItem(atPath: logPath)
+    }
+
+    /// Closes the lifeline and waits (briefly) for the shell to end: for the end of the
+    /// test process, from `atexit`.
+    func stopAtExit() {
+        closeLifeline()
+        for _ in 0..<500 where !exited.isSet { usleep(10_000) }
+        try? FileManager.default.removeItem(atPath: logPath)
+    }
+
+    private func closeLifeline() {
+        lifeline.withLock { fd in
+            if let open = fd { close(open) }
+            fd = nil
+        }
+    }
+
+    /// Starts `arguments` with an empty signal mask, its standard input the read end of a
+    /// fresh socket pair and its output going to `logPath`. Returns the pid and our end.
+    private static func spawn(_ arguments: [String], logPath: String) throws -> (pid_t, Int32) {
+        // Close-on-exec from the start (SOCK_CLOEXEC), so no child started in parallel
+        // inherits our end: the shell must see it close when we go.
+        var ends: [Int32] = [0, 0]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
+            throw POSIXError(.EMFILE)
+        }
+        defer { close(ends[0]) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, ends[0], 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGPIPE, SIGCHLD, SIGTERM, SIGINT, SIGHUP] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, environ)
+        guard status == 0 else {
+            close(ends[1])
+            throw POSIXError(POSIXErrorCode(rawValue: status) ?? .EINVAL)
+        }
+        return (pid, ends[1])
+    }
+
+    /// A port nobody listens on right now (the kernel picks it).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EMFILE) }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw POSIXError(.EADDRINUSE) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+enum RedisTestError: Error {
+    case notInstalled
+    case didNotStart(log: String)
+}
