@@ -77,6 +77,7 @@ let package = Package(
                 "StreamingMemory",
                 "StreamingOpenAI",
                 "StreamingSQLite",
+                "StreamingRedis",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Composition/RAAFStreaming",
@@ -115,7 +116,7 @@ let package = Package(
         // Helpers shared by the test targets: waiting on conditions, child processes, fakellm.
         .target(
             name: "StreamingTestSupport",
-            dependencies: ["StreamingApplication"],
+            dependencies: ["StreamingApplication", "StreamingRedis"],
             path: "Tests/Support",
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
@@ -201,6 +202,18 @@ if Context.environment["RAAF_BENCHMARKS"] != nil {
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/RunnerBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "JobBenchmarks",
+            dependencies: [
+                "RAAFStreaming",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/JobBenchmarks",
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )

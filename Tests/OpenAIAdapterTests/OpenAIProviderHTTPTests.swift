@@ -190,9 +190,13 @@ struct OpenAIProviderHTTPTests {
     @Test("a connection dropped mid-stream is a connection error, not a short answer")
     func droppedMidStream() async throws {
         try await Self.withProvider({ _, writer in
-            try await writer.startStream()
-            try await writer.chunk(Self.chunk("partial"))
-            // Closing here, with no last chunk, cuts the body.
+            // The head and one chunk, then the connection closes with no last chunk: the body is cut.
+            let body = Self.chunk("partial")
+            try await writer.send(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+                    + String(body.utf8.count, radix: 16) + "\r\n" + body + "\r\n",
+                thenCut: true
+            )
         }) { provider, _ in
             var received: [ModelDelta] = []
             do {

@@ -70,7 +70,7 @@ struct RedisConnectionTests {
 
     @Test("nobody listening is a connection error, and the same connection works once a server answers")
     func refusedThenReachable() async throws {
-        let port = try RedisTestServer.freePort()
+        let port = try Loopback.freePort()
         let redis = RedisConnection(configuration: RedisConfiguration(port: port, connectTimeout: .seconds(1)))
         do {
             _ = try await redis.send("PING")

@@ -27,7 +27,7 @@ public enum FakeLLM {
     /// (`http://127.0.0.1:PORT/v1`), then stops it.
     public static func run<Result>(rules: URL = testRules, _ body: (String) async throws -> Result) async throws -> Result {
         guard let python = ChildProcess.find("python3") else { throw FakeLLMError.notInstalled }
-        let port = try freePort()
+        let port = try Loopback.freePort()
         let server = try RunningChild(
             python,
             [
@@ -37,7 +37,7 @@ public enum FakeLLM {
         )
         do {
             try await waitUntil(timeout: .seconds(30), "fakellm to listen on port \(port)") {
-                server.hasExited || canConnect(port: port)
+                server.hasExited || Loopback.canConnect(port: port)
             }
             guard !server.hasExited else {
                 throw FakeLLMError.didNotStart(log: (try? await server.text()) ?? "")
@@ -59,40 +59,5 @@ public enum FakeLLM {
     public enum FakeLLMError: Error {
         case notInstalled
         case didNotStart(log: String)
-    }
-
-    /// A port nobody listens on right now (the kernel picks it).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EMFILE) }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw POSIXError(.EADDRINUSE) }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    /// Whether something accepts connections on the loopback `port`.
-    static func canConnect(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
     }
 }

@@ -19,6 +19,27 @@ struct WorkerCrashTests {
         try await Self.crashAndRecover(queueArgument: "sqlite:\(path)", location: .sqlite(path: path))
     }
 
+    @Test(
+        "Redis: a worker killed mid-flight loses no job",
+        .enabled("needs redis-server on PATH (scripts/install-deps.sh installs it) or REDIS_URL") {
+            ProcessInfo.processInfo.environment["REDIS_URL"] != nil || ChildProcess.find("redis-server") != nil
+        }
+    )
+    func redis() async throws {
+        if let url = ProcessInfo.processInfo.environment["REDIS_URL"], !url.isEmpty {
+            try await Self.crashAndRecover(queueArgument: url, location: .redis(url: url))
+            return
+        }
+        let server = try await RedisTestServer.start()
+        do {
+            try await Self.crashAndRecover(queueArgument: server.url, location: .redis(url: server.url))
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
     static func crashAndRecover(queueArgument: String, location: JobQueueLocation) async throws {
         let system = try Streaming.configure(environment: [:])
         let queue = try system.makeJobQueue(location)

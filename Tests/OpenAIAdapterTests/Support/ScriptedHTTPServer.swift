@@ -14,13 +14,16 @@ struct RecordedRequest: Sendable {
 /// What a script uses to answer: raw bytes, so a test can break HTTP the way a real
 /// network does (cut a stream, stall, send a malformed line).
 final class ResponseWriter {
+    private let channel: any Channel
     private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     private var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
 
     init(
+        channel: any Channel,
         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
         inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
     ) {
+        self.channel = channel
         self.outbound = outbound
         self.inbound = inbound
     }
@@ -52,6 +55,13 @@ final class ResponseWriter {
         var head = "HTTP/1.1 \(status)\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         try await write(head + "\r\n" + body)
+    }
+
+    /// Sends `text` straight to the socket and closes the connection right after it:
+    /// written this way, not through the async writer, so the close cannot overtake it.
+    func send(_ text: String, thenCut: Bool) async throws {
+        try await channel.writeAndFlush(ByteBuffer(string: text))
+        if thenCut { try await channel.close() }
     }
 
     /// Waits until the client closes the connection; `false` if it has not after `timeout`.
@@ -126,7 +136,8 @@ final class ScriptedHTTPServer: Sendable {
                     request = Self.parse(buffer)
                 }
                 requests.withLock { $0.append(request!) }
-                try await script(request!, ResponseWriter(outbound: outbound, inbound: iterator))
+                let writer = ResponseWriter(channel: connection.channel, outbound: outbound, inbound: iterator)
+                try await script(request!, writer)
             }
         } catch {
             note("connection error: \(error)")

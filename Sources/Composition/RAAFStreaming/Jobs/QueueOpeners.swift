@@ -1,6 +1,6 @@
 import Logging
 import StreamingApplication
-import StreamingDomain
+import StreamingRedis
 import StreamingSQLite
 
 extension StreamingSystem {
@@ -9,7 +9,6 @@ extension StreamingSystem {
     }
 
     static func openRedisQueue(url: String, logger: Logger) throws -> any JobQueue {
-        // Replaced by the Redis adapter when it lands; until then a Redis URL is refused, typed.
-        throw StreamingError.configuration(variable: "REDIS_URL", reason: "this build has no Redis job queue yet")
+        try RedisJobQueue(url: url, logger: logger)
     }
 }

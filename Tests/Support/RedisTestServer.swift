@@ -1,7 +1,6 @@
 import Foundation
 import Glibc
 import StreamingRedis
-import StreamingTestSupport
 import Synchronization
 
 /// A throwaway `redis-server` on a loopback port, with no persistence
@@ -15,11 +14,11 @@ import Synchronization
 /// The shell is started with `posix_spawn` and an empty signal mask: children of the test
 /// process otherwise inherit its blocked signals (SIGTERM, and SIGCHLD, which leaves a
 /// shell's `wait` asleep for ever).
-final class RedisTestServer: Sendable {
-    let port: Int
+public final class RedisTestServer: Sendable {
+    public let port: Int
     /// The password the server requires, if any.
-    let password: String?
-    var url: String { "redis://\(password.map { ":\($0)@" } ?? "")127.0.0.1:\(port)" }
+    public let password: String?
+    public var url: String { "redis://\(password.map { ":\($0)@" } ?? "")127.0.0.1:\(port)" }
     /// Our end of the shell's standard input, until closed.
     private let lifeline: Mutex<Int32?>
     private let exited: Flag
@@ -36,9 +35,9 @@ final class RedisTestServer: Sendable {
     /// Starts a server on `port` (a free one when `nil`) and waits until it answers PING.
     /// `password` sets `requirepass`; `directory` is where `SHUTDOWN SAVE` writes (and a
     /// later start reads) `dump.rdb`.
-    static func start(port: Int? = nil, password: String? = nil, directory: String? = nil) async throws -> RedisTestServer {
+    public static func start(port: Int? = nil, password: String? = nil, directory: String? = nil) async throws -> RedisTestServer {
         guard let redis = ChildProcess.find("redis-server") else { throw RedisTestError.notInstalled }
-        let port = try port ?? freePort()
+        let port = try port ?? Loopback.freePort()
         let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("raaf-redis-\(port)-\(UUID().uuidString.prefix(8)).log").path
         let arguments = [
             "/bin/sh", "-c", #""$0" "$@" & pid=$!; read -r _; kill -9 "$pid" 2>/dev/null; wait "$pid""#,
@@ -74,7 +73,7 @@ final class RedisTestServer: Sendable {
 
     /// Stops the server: `SHUTDOWN NOSAVE` (or `SAVE`), then SIGKILL through the lifeline;
     /// waits for its end.
-    func stop(save: Bool = false) async {
+    public func stop(save: Bool = false) async {
         if !exited.isSet {
             let connection = RedisConnection(configuration: RedisConfiguration(
                 port: port, password: password, connectTimeout: .seconds(1), commandTimeout: .seconds(10)
@@ -89,7 +88,7 @@ final class RedisTestServer: Sendable {
 
     /// Closes the lifeline and waits (briefly) for the shell to end: for the end of the
     /// test process, from `atexit`.
-    func stopAtExit() {
+    public func stopAtExit() {
         closeLifeline()
         for _ in 0..<500 where !exited.isSet { usleep(10_000) }
         try? FileManager.default.removeItem(atPath: logPath)
@@ -118,6 +117,14 @@ final class RedisTestServer: Sendable {
         posix_spawn_file_actions_adddup2(&actions, ends[0], 0)
         posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of ours may live on in the server: an inherited socket of another
+        // test (an HTTP connection it closes, say) would stay open as long as the server runs.
+        // glibc 2.34 has posix_spawn_file_actions_addclosefrom_np, but Swift's Glibc module
+        // does not show it: look it up by name.
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
+            _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+        }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -139,28 +146,9 @@ final class RedisTestServer: Sendable {
         }
         return (pid, ends[1])
     }
-
-    /// A port nobody listens on right now (the kernel picks it).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EMFILE) }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw POSIXError(.EADDRINUSE) }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }
 
-enum RedisTestError: Error {
+public enum RedisTestError: Error {
     case notInstalled
     case didNotStart(log: String)
 }
