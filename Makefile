@@ -24,8 +24,9 @@ examples:
 	env -u OPENAI_API_KEY -u OPENAI_BASE_URL $(SWIFT) run --skip-build RemoteModel
 
 ## Benchmarks (release build, in its own build folder): see docs/PERFORMANCE.md.
+## A throwaway redis-server is started for the Redis benchmarks unless REDIS_URL is set.
 bench: deps
-	RAAF_BENCHMARKS=1 $(SWIFT) package --scratch-path .build-bench benchmark
+	RAAF_BENCHMARKS=1 scripts/with-redis.sh $(SWIFT) package --scratch-path .build-bench benchmark --no-progress
 
 ## The dependency rules of ARCHITECTURE.md (checked when the shared tools are beside the checkout).
 check-layers:

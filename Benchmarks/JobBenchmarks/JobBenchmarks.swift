@@ -65,4 +65,17 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
     }
+
+    if let url = ProcessInfo.processInfo.environment["REDIS_URL"], !url.isEmpty {
+        Benchmark("redis: \(jobs) jobs end to end, 100 workers") { benchmark in
+            for _ in benchmark.scaledIterations {
+                let namespace = "bench-\(UUID().uuidString.prefix(8))"
+                let queue = try RedisJobQueue(url: url, namespace: namespace)
+                benchmark.startMeasurement()
+                try await roundTrip(queue, workers: 100)
+                benchmark.stopMeasurement()
+                try await queue.shutdown()
+            }
+        }
+    }
 }
