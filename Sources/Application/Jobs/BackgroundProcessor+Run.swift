@@ -12,6 +12,8 @@ extension BackgroundProcessor {
         case completed(JobLease, result: [UInt8]?)
         case failed(ClaimedJob, error: String, permanent: Bool)
         case cancelled(JobLease)
+        case acknowledged
+        case acknowledgeFailed([JobCompletion])
         case tick
         case graceOver
     }
@@ -57,7 +59,7 @@ extension BackgroundProcessor {
                     control.withLock { $0.active = loop.active }
                     idle = claimed.isEmpty
                 }
-                if idle { await flush(&loop) }
+                if idle { startAcknowledging(&loop, in: &group) }
                 if loop.active > 0, wallNow >= nextRenewalCheck {
                     await renewLongRunning(&loop, now: wallNow)
                     nextRenewalCheck = wallNow.addingTimeInterval((options.lease / 6).timeInterval)
@@ -73,7 +75,7 @@ extension BackgroundProcessor {
                 guard let outcome = try await group.next() else { continue }
                 await record(outcome, into: &loop)
                 // Acknowledge in batches, but never sit on acknowledgements while nothing runs.
-                if loop.acks.count >= claimThreshold || loop.active == 0 { await flush(&loop) }
+                if loop.acks.count >= claimThreshold || loop.active == 0 { startAcknowledging(&loop, in: &group) }
             }
 
             // Drain: no more claims; running jobs finish or, after the grace, are cancelled.
@@ -84,7 +86,7 @@ extension BackgroundProcessor {
                     return .graceOver
                 }
             }
-            while loop.active > 0, let outcome = try await group.next() {
+            while loop.active > 0 || loop.acksInFlight > 0, let outcome = try await group.next() {
                 if case .graceOver = outcome {
                     logger.warning("shutdown grace over: cancelling running jobs", metadata: ["jobs": "\(loop.active)"])
                     group.cancelAll()
@@ -100,6 +102,8 @@ extension BackgroundProcessor {
 
     struct LoopState {
         var active = 0
+        /// Acknowledgement batches on their way to the queue.
+        var acksInFlight = 0
         /// Running jobs and when their lease was last renewed.
         var running: [JobID: (lease: JobLease, renewedAt: Date)] = [:]
         var acks: [JobCompletion] = []
@@ -154,6 +158,14 @@ extension BackgroundProcessor {
             loop.timerRunning = false
             return
         case .graceOver:
+            return
+        case .acknowledged:
+            loop.acksInFlight -= 1
+            return
+        case .acknowledgeFailed(let acks):
+            // Kept for the next batch; if the leases end first, the jobs run again: nothing is lost.
+            loop.acksInFlight -= 1
+            loop.acks.append(contentsOf: acks)
             return
         case .completed(let lease, let result):
             loop.running[lease.id] = nil
@@ -215,6 +227,24 @@ extension BackgroundProcessor {
             if recovered > 0 { logger.info("jobs of lost workers recovered", metadata: ["jobs": "\(recovered)"]) }
         } catch {
             logger.warning("could not recover expired leases", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Sends the buffered acknowledgements as one call in a child task, so the loop can
+    /// claim the next jobs while the queue records the last ones.
+    private func startAcknowledging(_ loop: inout LoopState, in group: inout ThrowingTaskGroup<Outcome, any Error>) {
+        guard !loop.acks.isEmpty else { return }
+        let acks = loop.acks
+        loop.acks.removeAll(keepingCapacity: true)
+        loop.acksInFlight += 1
+        group.addTask { [self] in
+            do {
+                _ = try await Self.uncancelled { [queue, now] in try await queue.complete(acks, now: now()) }
+                return .acknowledged
+            } catch {
+                logger.warning("could not acknowledge jobs", metadata: ["jobs": "\(acks.count)", "error": "\(error)"])
+                return .acknowledgeFailed(acks)
+            }
         }
     }
 
