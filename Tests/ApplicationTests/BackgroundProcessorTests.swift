@@ -133,7 +133,7 @@ struct BackgroundProcessorTests {
 
     @Test("a scheduled job runs no earlier than its time")
     func scheduled() async throws {
-        let queue = InMemoryJobQueue()
+        let queue = CountingJobQueue(InMemoryJobQueue())
         let time = Locked(Date(timeIntervalSince1970: 1_800_000_000))
         let processor = BackgroundProcessor(queue: queue, options: Self.fast(), now: { time.value })
         let ran = Flag()
@@ -141,9 +141,9 @@ struct BackgroundProcessorTests {
         let at = time.value.addingTimeInterval(3600)
         let id = try await processor.scheduleJob("reminder", Greeting(name: "x"), at: at)
         try await Self.running(processor) {
-            // Several polls pass with the clock before the run-at time: the job must wait.
-            try await waitUntil("a few polls") { (try? await processor.stats())?.running == true }
-            try await Task.sleep(for: .milliseconds(50))
+            // Ten polls pass while the clock is before the run-at time: the job must wait.
+            let polls = queue.claimCount
+            try await waitUntil("ten polls") { queue.claimCount >= polls + 10 }
             #expect(!ran.isSet)
             #expect(try await queue.job(id)?.state == .scheduled)
             time.withLock { $0 = at }
