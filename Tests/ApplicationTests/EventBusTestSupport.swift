@@ -16,21 +16,6 @@ final class EventBusRecorder<Value: Sendable>: Sendable {
     var count: Int { storage.withLock { $0.count } }
 }
 
-/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
-/// Tests wait on conditions this way instead of sleeping a fixed time and hoping.
-func eventBusEventually(
-    timeout: Duration = .seconds(10),
-    _ condition: () -> Bool
-) async -> Bool {
-    let clock = ContinuousClock()
-    let deadline = clock.now.advanced(by: timeout)
-    while clock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(1))
-    }
-    return condition()
-}
-
 /// A log handler that keeps every entry, to check what the bus logs.
 struct EventBusCapturingLogHandler: LogHandler {
     struct Entry: Sendable {

@@ -1,5 +1,6 @@
 import StreamingDomain
 import StreamingMemory
+import StreamingTestSupport
 import Testing
 
 @testable import StreamingApplication
@@ -11,7 +12,7 @@ struct EventBusWaitTests {
         let bus = EventBus()
         bus.emit("user.login", data: "before")  // Emitted before the wait: not returned.
         let waiting = Task { try await bus.waitForEvent("user.login", timeout: .seconds(30)) }
-        #expect(await eventBusEventually { bus.stats.listeners == 1 })
+        try await waitUntil("bus.stats.listeners == 1") { bus.stats.listeners == 1 }
         bus.emit("user.logout", data: "other topic")
         bus.emit("user.login", data: "first")
         bus.emit("user.login", data: "second")
@@ -24,7 +25,7 @@ struct EventBusWaitTests {
     func wildcard() async throws {
         let bus = EventBus()
         let waiting = Task { try await bus.waitForEvent("job.*", timeout: .seconds(30)) }
-        #expect(await eventBusEventually { bus.stats.listeners == 1 })
+        try await waitUntil("bus.stats.listeners == 1") { bus.stats.listeners == 1 }
         bus.emit("job.finished")
         #expect(try await waiting.value.topic == "job.finished")
         #expect(bus.stats.listeners == 0)
@@ -57,7 +58,7 @@ struct EventBusWaitTests {
         let bus = EventBus()
         try bus.on("request") { _ in bus.emit("reply", data: "pong") }
         let waiting = Task { try await bus.waitForEvent("reply", timeout: .milliseconds(500)) }
-        #expect(await eventBusEventually { bus.stats.listeners == 2 })
+        try await waitUntil("bus.stats.listeners == 2") { bus.stats.listeners == 2 }
         bus.emit("request")
         #expect(try await waiting.value.data == "pong")
         #expect(bus.stats.listeners == 1)
@@ -68,7 +69,7 @@ struct EventBusWaitTests {
         let bus = EventBus()
         let clock = ManualClock()
         let waiting = Task { try await bus.waitForEvent("t", timeout: .seconds(10), clock: clock) }
-        #expect(await eventBusEventually { clock.sleeperCount == 1 })
+        try await waitUntil("clock.sleeperCount == 1") { clock.sleeperCount == 1 }
         clock.advance(by: .seconds(9))
         #expect(bus.stats.listeners == 1)
         clock.advance(by: .seconds(1))
@@ -83,18 +84,18 @@ struct EventBusWaitTests {
         let bus = EventBus()
         let clock = ManualClock()
         let waiting = Task { try await bus.waitForEvent("t", timeout: .seconds(10), clock: clock) }
-        #expect(await eventBusEventually { clock.sleeperCount == 1 && bus.stats.listeners == 1 })
+        try await waitUntil("clock.sleeperCount == 1 && bus.stats.listeners == 1") { clock.sleeperCount == 1 && bus.stats.listeners == 1 }
         bus.emit("t")
         _ = try await waiting.value
         #expect(bus.stats.listeners == 0)
-        #expect(await eventBusEventually { clock.sleeperCount == 0 })
+        try await waitUntil("clock.sleeperCount == 0") { clock.sleeperCount == 0 }
     }
 
     @Test("cancelling the waiting task throws promptly and removes the listener")
     func cancellation() async throws {
         let bus = EventBus()
         let waiting = Task { try await bus.waitForEvent("t", timeout: .seconds(600)) }
-        #expect(await eventBusEventually { bus.stats.listeners == 1 })
+        try await waitUntil("bus.stats.listeners == 1") { bus.stats.listeners == 1 }
         let clock = ContinuousClock()
         let start = clock.now
         waiting.cancel()
@@ -124,7 +125,7 @@ struct EventBusWaitTests {
         let waiters = (0..<count).map { _ in
             Task { try await bus.waitForEvent("go", timeout: .seconds(30)) }
         }
-        #expect(await eventBusEventually { bus.stats.listeners == count })
+        try await waitUntil("bus.stats.listeners == count") { bus.stats.listeners == count }
         bus.emit("go")
         for waiter in waiters { #expect(try await waiter.value.topic == "go") }
         #expect(bus.stats.listeners == 0)

@@ -237,26 +237,24 @@ extension BackgroundProcessor {
         let acks = loop.acks
         loop.acks.removeAll(keepingCapacity: true)
         loop.acksInFlight += 1
-        group.addTask { [self] in
-            do {
-                _ = try await Self.uncancelled { [queue, now] in try await queue.complete(acks, now: now()) }
-                return .acknowledged
-            } catch {
-                logger.warning("could not acknowledge jobs", metadata: ["jobs": "\(acks.count)", "error": "\(error)"])
-                return .acknowledgeFailed(acks)
-            }
-        }
+        group.addTask { [self] in await acknowledge(acks) ? .acknowledged : .acknowledgeFailed(acks) }
     }
 
-    /// Acknowledges finished jobs in one call; on failure they stay buffered for the next try.
+    /// The last acknowledgements of a stopping processor, awaited in place.
     private func flush(_ loop: inout LoopState) async {
         guard !loop.acks.isEmpty else { return }
-        let acks = loop.acks
+        if await acknowledge(loop.acks) { loop.acks.removeAll() }
+    }
+
+    /// Acknowledges finished jobs in one call. On failure the jobs' leases will end and
+    /// they will run again: nothing is lost, so a failure is only logged.
+    private func acknowledge(_ acks: [JobCompletion]) async -> Bool {
         do {
             _ = try await Self.uncancelled { [queue, now] in try await queue.complete(acks, now: now()) }
-            loop.acks.removeAll(keepingCapacity: true)
+            return true
         } catch {
             logger.warning("could not acknowledge jobs", metadata: ["jobs": "\(acks.count)", "error": "\(error)"])
+            return false
         }
     }
 

@@ -28,28 +28,13 @@ struct ChatCommand: AsyncParsableCommand {
     var chunkSize: Int?
 
     func run() async throws {
-        let system: StreamingSystem
-        do {
-            system = try Streaming.configure { config in
-                if let model { config.provider.model = model }
-                if let maxTurns { config.streaming.maxTurns = maxTurns }
-                if let chunkSize { config.streaming.chunkSize = chunkSize }
-            }
-        } catch {
-            Terminal.error("\(error)")
-            throw ExitCode(78)  // EX_CONFIG
-        }
-        StreamingLogging.bootstrap(system.configuration.logging, redactor: system.redactor)
-        // The HTTP client of a remote model must be shut down whatever happens.
-        let outcome: Result<Void, any Error>
-        do {
+        try await withSystem({ config in
+            if let model { config.provider.model = model }
+            if let maxTurns { config.streaming.maxTurns = maxTurns }
+            if let chunkSize { config.streaming.chunkSize = chunkSize }
+        }) { system in
             try await chat(with: system)
-            outcome = .success(())
-        } catch {
-            outcome = .failure(error)
         }
-        try? await system.shutdown()
-        try outcome.get()
     }
 
     private func chat(with system: StreamingSystem) async throws {

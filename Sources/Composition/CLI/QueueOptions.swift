@@ -6,22 +6,12 @@ struct QueueOptions: ParsableArguments {
     @Option(help: "The job queue: memory, sqlite:PATH or redis://[:password@]host:port[/db]. Default: REDIS_URL when set, else sqlite:raaf-jobs.sqlite.")
     var queue: String?
 
-    /// The configured system and its job queue, or the exit code for what went wrong.
-    func open() async throws -> (StreamingSystem, any JobQueue) {
-        let system: StreamingSystem
+    /// The queue `--queue` names, or the configured default.
+    func open(in system: StreamingSystem) throws -> any JobQueue {
         do {
-            system = try Streaming.configure()
+            return try system.makeJobQueue(queue.map(JobQueueLocation.init(parsing:)))
         } catch {
             Terminal.error("\(error)")
-            throw ExitCode(78)  // EX_CONFIG
-        }
-        StreamingLogging.bootstrap(system.configuration.logging, redactor: system.redactor)
-        do {
-            let location = try queue.map(JobQueueLocation.init(parsing:))
-            return (system, try system.makeJobQueue(location))
-        } catch {
-            Terminal.error("\(error)")
-            try? await system.shutdown()
             // 64 (EX_USAGE) for a malformed --queue, 69 (EX_UNAVAILABLE) for a store that cannot be opened.
             if case StreamingError.invalidInput = error { throw ExitCode(64) }
             throw ExitCode(69)
@@ -29,21 +19,21 @@ struct QueueOptions: ParsableArguments {
     }
 }
 
-/// Runs `body`, then closes the queue and the system whatever happened.
+/// Runs `body` with the configured system and the queue `options` names, then closes both.
+/// An error other than an exit code is printed and ends the command with status 1.
 func withQueue(_ options: QueueOptions, _ body: (StreamingSystem, any JobQueue) async throws -> Void) async throws {
-    let (system, queue) = try await options.open()
-    let outcome: Result<Void, any Error>
-    do {
-        try await body(system, queue)
-        outcome = .success(())
-    } catch {
-        outcome = .failure(error)
-    }
-    try? await queue.shutdown()
-    try? await system.shutdown()
-    if case .failure(let error) = outcome {
-        if error is ExitCode { throw error }
-        Terminal.error("\(error)")
-        throw ExitCode.failure
+    try await withSystem { system in
+        let queue = try options.open(in: system)
+        do {
+            try await body(system, queue)
+        } catch let exit as ExitCode {
+            try? await queue.shutdown()
+            throw exit
+        } catch {
+            try? await queue.shutdown()
+            Terminal.error("\(error)")
+            throw ExitCode.failure
+        }
+        try? await queue.shutdown()
     }
 }
