@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "StreamingMemory", targets: ["StreamingMemory"]),
         .library(name: "StreamingOpenAI", targets: ["StreamingOpenAI"]),
         .library(name: "StreamingRedis", targets: ["StreamingRedis"]),
+        .library(name: "StreamingWebSocket", targets: ["StreamingWebSocket"]),
         .library(name: "RAAFStreaming", targets: ["RAAFStreaming"]),
         .executable(name: "raaf-streaming", targets: ["RAAFStreamingCLI"]),
     ],
@@ -24,6 +25,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // The real-time transport (issue 5): Hummingbird for HTTP, NIO handlers for the
+        // WebSocket connection path, zlib through compress-nio for permessage-deflate.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Pure value types: the standard library and FoundationEssentials only.
@@ -69,6 +79,27 @@ let package = Package(
             path: "Sources/Adapters/Redis",
             swiftSettings: swiftSettings
         ),
+        // WebSocket server (NIO handlers behind Hummingbird's HTTP server), SSE routes, the client.
+        .target(
+            name: "StreamingWebSocket",
+            dependencies: [
+                "StreamingApplication",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Adapters/WebSocket",
+            swiftSettings: swiftSettings
+        ),
         // Composition: wires adapters from configuration and the environment.
         .target(
             name: "RAAFStreaming",
@@ -78,7 +109,12 @@ let package = Package(
                 "StreamingOpenAI",
                 "StreamingSQLite",
                 "StreamingRedis",
+                "StreamingWebSocket",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Sources/Composition/RAAFStreaming",
             swiftSettings: swiftSettings
@@ -156,6 +192,18 @@ let package = Package(
         .testTarget(
             name: "WorkerTests",
             dependencies: ["RAAFStreaming", "StreamingTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WebSocketTests",
+            dependencies: [
+                "StreamingWebSocket",
+                "RAAFStreaming",
+                "StreamingTestSupport",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

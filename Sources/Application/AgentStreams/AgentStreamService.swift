@@ -1,0 +1,240 @@
+import DequeModule
+import Logging
+import StreamingDomain
+import Synchronization
+
+/// Runs agent streams for clients and keeps them resumable: the use case behind the
+/// protocol's `agent_stream`, `cancel` and `resume`, and the SSE endpoints.
+///
+/// Each stream runs as a child task of ``run()``, so nothing outlives the service:
+/// ``shutdown()`` cancels every run (and with it the upstream model request) and `run()`
+/// returns once they have all ended. Finished streams stay resumable for
+/// ``AgentStreamOptions/retention``, at most ``AgentStreamOptions/maxRetainedStreams`` of them.
+public final class AgentStreamService: Sendable {
+    public let options: AgentStreamOptions
+    let runner: AgentRunner
+    let pipeline: StreamPipeline?
+    let agents: @Sendable (String) -> Agent?
+    let logger: Logger
+
+    struct Registry {
+        var streams: [String: AgentStream] = [:]
+        var finished: Deque<String> = []
+        var active = 0
+        var started = 0
+        var completed = 0
+        var failed = 0
+        var cancelled = 0
+        var isShutDown = false
+    }
+
+    let registry: Mutex<Registry>
+    let starts: AsyncStream<AgentStream>
+    let startsContinuation: AsyncStream<AgentStream>.Continuation
+
+    /// Creates the service.
+    /// - Parameters:
+    ///   - runner: Runs the agents.
+    ///   - agents: Looks an agent up by the name a client sends.
+    ///   - pipeline: Processors applied to every stream (re-chunking, pacing), if any.
+    public init(
+        runner: AgentRunner,
+        agents: @escaping @Sendable (String) -> Agent?,
+        pipeline: StreamPipeline? = nil,
+        options: AgentStreamOptions = AgentStreamOptions(),
+        logger: Logger = Logger(label: LogLabel.streaming)
+    ) {
+        self.runner = runner
+        self.agents = agents
+        self.pipeline = pipeline
+        self.options = options
+        self.logger = logger
+        self.registry = Mutex(Registry())
+        (starts, startsContinuation) = AsyncStream.makeStream()
+    }
+
+    /// Starts a run of `agent` on `input`; its frames go to the stream's followers.
+    ///
+    /// - Parameter id: The stream id the client chose; `nil` picks a fresh one.
+    /// - Throws: `not_found` for an unknown agent, `invalid_message` for an id in use,
+    ///   `server_busy` when ``AgentStreamOptions/maxActiveStreams`` run already.
+    public func start(id: String?, agent name: String, input: String, owner: String?) throws(ProtocolFailure)
+        -> AgentStream
+    {
+        let id = id ?? Self.freshID()
+        guard agents(name) != nil else {
+            throw ProtocolFailure(.notFound, "no agent named \"\(name)\"", streamID: id)
+        }
+        let stream = AgentStream(
+            id: id, agentName: name, input: input, owner: owner, maxFrames: options.maxReplayFrames)
+        try registry.withLock { registry throws(ProtocolFailure) in
+            guard !registry.isShutDown else {
+                throw ProtocolFailure(.serverBusy, "the server is shutting down", streamID: id)
+            }
+            guard registry.streams[id] == nil else {
+                throw ProtocolFailure(.invalidMessage, "stream id \"\(id)\" is in use; resume it instead", streamID: id)
+            }
+            guard registry.active < options.maxActiveStreams else {
+                throw ProtocolFailure(.serverBusy, "\(options.maxActiveStreams) streams are running", streamID: id)
+            }
+            registry.streams[id] = stream
+            registry.active += 1
+            registry.started += 1
+        }
+        startsContinuation.yield(stream)
+        return stream
+    }
+
+    /// The running or recently finished stream `id`.
+    public func stream(_ id: String) -> AgentStream? {
+        registry.withLock { $0.streams[id] }
+    }
+
+    /// Cancels the run of stream `id`; returns `false` if it is unknown or already finished.
+    @discardableResult
+    public func cancel(_ id: String) -> Bool {
+        guard let stream = stream(id), !stream.isFinished else { return false }
+        stream.requestCancel()
+        return true
+    }
+
+    /// Counts of streams, for `stats` and metrics.
+    public var stats: AgentStreamStats {
+        registry.withLock { registry in
+            AgentStreamStats(
+                active: registry.active,
+                retained: registry.streams.count - registry.active,
+                started: registry.started,
+                completed: registry.completed,
+                failed: registry.failed,
+                cancelled: registry.cancelled
+            )
+        }
+    }
+
+    /// Runs the streams that ``start(id:agent:input:owner:)`` hands in, until ``shutdown()``.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.forgetExpiredPeriodically() }
+            for await stream in starts {
+                group.addTask { await self.execute(stream) }
+            }
+            // Shut down: cancel every run still going, and the retention sweep.
+            group.cancelAll()
+        }
+    }
+
+    /// Refuses new streams and cancels every running one; ``run()`` returns once they have ended.
+    public func shutdown() {
+        let running = registry.withLock { registry -> [AgentStream] in
+            registry.isShutDown = true
+            return registry.streams.values.filter { !$0.isFinished }
+        }
+        for stream in running { stream.requestCancel() }
+        startsContinuation.finish()
+    }
+
+    /// Forgets finished streams older than the retention, or beyond the count limit.
+    public func forgetExpired(now: ContinuousClock.Instant = .now) {
+        registry.withLock { registry in
+            while let oldest = registry.finished.first {
+                let expired = registry.streams[oldest]?.finishedAt.map { now - $0 >= options.retention } ?? true
+                guard expired || registry.finished.count > options.maxRetainedStreams else { break }
+                registry.finished.removeFirst()
+                registry.streams[oldest] = nil
+            }
+        }
+    }
+
+    private func forgetExpiredPeriodically() async {
+        let period = min(max(options.retention / 4, .milliseconds(100)), .seconds(30))
+        while !Task.isCancelled {
+            try? await Task.sleep(for: period)
+            forgetExpired()
+        }
+    }
+
+    private func execute(_ stream: AgentStream) async {
+        // Two children: the run, and a watcher for `cancel`. Whichever ends first cancels
+        // the other, so a cancel stops the run (and its model request) at once.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await stream.cancellationRequested() }
+            group.addTask { self.finished(stream, await self.produce(stream)) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    enum Outcome { case completed, failed, cancelled }
+
+    /// Runs the agent and appends its frames; returns how the run ended.
+    private func produce(_ stream: AgentStream) async -> Outcome {
+        let input = stream.input
+        guard let agent = agents(stream.agentName) else { return .failed }
+        var lastSeq = 0
+        do {
+            let events = runner.stream(agent, input)
+            if let pipeline {
+                for try await event in pipeline.apply(to: events) { lastSeq = append(event, to: stream) }
+            } else {
+                for try await event in events { lastSeq = append(event, to: stream) }
+            }
+            return .completed
+        } catch {
+            let failure = Self.failure(for: error, streamID: stream.id)
+            stream.append(
+                StreamFrame(seq: lastSeq + 1, type: "error", frame: ServerFrame.error(failure, seq: lastSeq + 1))
+            )
+            if failure.code == .cancelled { return .cancelled }
+            logger.debug("agent stream failed", metadata: ["stream": "\(stream.id)", "error": "\(error)"])
+            return .failed
+        }
+    }
+
+    private func append(_ event: StreamEvent, to stream: AgentStream) -> Int {
+        let frame = OutboundFrame(text: event.jsonText(streamID: stream.id))
+        stream.append(StreamFrame(seq: event.seq, type: event.typeName, frame: frame))
+        return event.seq
+    }
+
+    private func finished(_ stream: AgentStream, _ outcome: Outcome) {
+        registry.withLock { registry in
+            registry.active -= 1
+            switch outcome {
+            case .completed: registry.completed += 1
+            case .failed: registry.failed += 1
+            case .cancelled: registry.cancelled += 1
+            }
+            registry.finished.append(stream.id)
+        }
+        forgetExpired()
+    }
+
+    static func failure(for error: any Error, streamID: String) -> ProtocolFailure {
+        switch error {
+        case StreamingError.cancelled, is CancellationError:
+            return ProtocolFailure(.cancelled, "the stream was cancelled", streamID: streamID)
+        case let error as StreamingError:
+            return ProtocolFailure(ProtocolErrorCode(rawValue: error.code), error.description, streamID: streamID)
+        default:
+            return ProtocolFailure(.internalError, "the agent run failed", streamID: streamID)
+        }
+    }
+
+    static func freshID() -> String {
+        "s-" + ConnectionID.random().rawValue
+    }
+}
+
+/// Counts of agent streams.
+public struct AgentStreamStats: Sendable, Hashable {
+    /// Streams running now.
+    public var active: Int
+    /// Finished streams still kept for resume.
+    public var retained: Int
+    /// Streams started since the service began.
+    public var started: Int
+    public var completed: Int
+    public var failed: Int
+    public var cancelled: Int
+}

@@ -1,0 +1,306 @@
+import Logging
+import StreamingDomain
+import Synchronization
+
+/// The transport-independent heart of the real-time server: connections, channels,
+/// heartbeats, limits and the wire protocol's requests.
+///
+/// A transport (the WebSocket adapter) accepts a client, wraps it in a ``ConnectionSink``
+/// and calls ``connect(_:info:)``; then it hands every text message to
+/// ``receive(_:from:)``, reports pongs with ``heard(from:)``, room in its buffer with
+/// ``drained(_:)``, and the end with ``disconnect(_:code:)``. Everything else (parsing,
+/// validation, rate limits, channels, agent streams, replies) happens here, so every
+/// transport speaks the same protocol.
+///
+/// ``run()`` drives heartbeats and agent streams; ``shutdown()`` ends it.
+public final class ConnectionHub: Sendable {
+    public let options: ConnectionHubOptions
+    /// The agent streams this hub starts, cancels and resumes.
+    public let streams: AgentStreamService
+    /// Turns a token into an identity; when set, every connection must authenticate.
+    let authenticate: (@Sendable (String) -> String?)?
+    let logger: Logger
+
+    struct Channel {
+        var members: [ConnectionID: Connection] = [:]
+        /// The members as an array, rebuilt only after a change, so a publish allocates nothing.
+        var snapshot: [Connection]?
+    }
+
+    struct Registry {
+        var connections: [ConnectionID: Connection] = [:]
+        var channels: [String: Channel] = [:]
+        var subscriptions = 0
+        var accepted = 0
+        var refused = 0
+        var isShutDown = false
+    }
+
+    let registry: Mutex<Registry>
+    let hooks: Mutex<Hooks>
+    let framesIn = Atomic<Int>(0)
+    let framesOut = Atomic<Int>(0)
+    let dropped = Atomic<Int>(0)
+    /// Heartbeat generation: advanced once per interval by ``heartbeat()``.
+    let generation = Atomic<Int>(0)
+    let stopped = ShutdownSignal()
+
+    /// Creates a hub.
+    /// - Parameters:
+    ///   - streams: Runs the agent streams clients ask for.
+    ///   - authenticate: Verifies a token and returns the identity it names, or `nil` to
+    ///     refuse it. Called on the connection's thread: it must not block (look the token up
+    ///     in memory, check a signature). When set, clients must authenticate before anything
+    ///     but `ping` and `auth`.
+    public init(
+        options: ConnectionHubOptions = ConnectionHubOptions(),
+        streams: AgentStreamService,
+        authenticate: (@Sendable (String) -> String?)? = nil,
+        logger: Logger = Logger(label: LogLabel.websocket)
+    ) {
+        self.options = options
+        self.streams = streams
+        self.authenticate = authenticate
+        self.logger = logger
+        self.registry = Mutex(Registry())
+        self.hooks = Mutex(Hooks())
+    }
+
+    /// Whether clients must authenticate.
+    public var requiresAuthentication: Bool { authenticate != nil }
+
+    /// Verifies `token` with the hub's verifier; `nil` when refused or when there is none.
+    public func identity(forToken token: String) -> String? { authenticate?(token) }
+
+    /// Whether the next connection would be refused for capacity (or shutdown).
+    public var isAtCapacity: Bool {
+        registry.withLock { $0.isShutDown || $0.connections.count >= options.maxConnections }
+    }
+
+    // MARK: Connections
+
+    /// Registers a new connection and greets it with a `connected` frame.
+    ///
+    /// Returns `nil` when the hub is full or shutting down; the transport then closes the
+    /// connection with 1013 (``CloseCode/tryAgainLater``).
+    public func connect(_ sink: any ConnectionSink, info: ConnectionInfo = ConnectionInfo()) -> Connection? {
+        let connection = Connection(
+            id: .random(),
+            sink: sink,
+            info: info,
+            bucket: TokenBucket(capacity: options.messagesPerMinute, period: .seconds(60), now: .now),
+            generation: generation.load(ordering: .relaxed)
+        )
+        let admitted = registry.withLock { registry -> Bool in
+            guard !registry.isShutDown, registry.connections.count < options.maxConnections else {
+                registry.refused += 1
+                return false
+            }
+            registry.connections[connection.id] = connection
+            registry.accepted += 1
+            return true
+        }
+        guard admitted else { return nil }
+        send(
+            ServerFrame.connected(connection.id, identity: info.identity, authenticationRequired: requiresAuthentication),
+            to: connection
+        )
+        for hook in hooks.withLock({ $0.connect }) { hook(connection) }
+        return connection
+    }
+
+    /// Forgets a connection: its channels, its stream subscriptions. Idempotent.
+    ///
+    /// Streams it started keep running, so the client can resume them after reconnecting.
+    public func disconnect(_ connection: Connection, code: CloseCode? = nil) {
+        let (wasOpen, channels, followed) = connection.state.withLock { state in
+            defer {
+                state.isOpen = false
+                state.channels.removeAll()
+                state.streams.removeAll()
+            }
+            return (state.isOpen, state.channels, state.streams)
+        }
+        guard wasOpen else { return }
+        registry.withLock { registry in
+            registry.connections[connection.id] = nil
+            for channel in channels { Self.remove(connection.id, from: channel, in: &registry) }
+        }
+        for id in followed { streams.stream(id)?.unfollow(connection.id) }
+        for hook in hooks.withLock({ $0.disconnect }) { hook(connection, code) }
+    }
+
+    /// The open connection `id`.
+    public func connection(_ id: ConnectionID) -> Connection? {
+        registry.withLock { $0.connections[id] }
+    }
+
+    /// Every open connection.
+    public var connections: [Connection] {
+        registry.withLock { Array($0.connections.values) }
+    }
+
+    /// The transport can take frames again: tells the client how many it missed, if any.
+    public func drained(_ connection: Connection) {
+        let missed = connection.state.withLock { state -> Int in
+            defer { state.missed = 0 }
+            return state.missed
+        }
+        guard missed > 0 else { return }
+        dropped.add(missed, ordering: .relaxed)
+        if !connection.deliver(ServerFrame.missed(missed)) {
+            // Still full: count the notice's frames again next time.
+            connection.state.withLock { $0.missed += missed }
+            dropped.subtract(missed, ordering: .relaxed)
+        }
+    }
+
+    /// The client answered a ping (or sent anything): it is alive.
+    public func heard(from connection: Connection) {
+        connection.lastHeard.store(generation.load(ordering: .relaxed), ordering: .relaxed)
+    }
+
+    /// Ends a connection that broke the WebSocket protocol, with the fitting error frame and close code.
+    public func fail(_ connection: Connection, _ violation: ProtocolViolation) {
+        let code: CloseCode
+        switch violation {
+        case .messageTooLarge(let limit):
+            reply(connection, ProtocolFailure(.tooLarge, "messages are limited to \(limit) bytes"))
+            code = .messageTooBig
+        case .invalidUTF8:
+            reply(connection, ProtocolFailure(.invalidMessage, "text messages must be UTF-8"))
+            code = .invalidPayload
+        case .binaryMessage:
+            reply(connection, ProtocolFailure(.invalidMessage, "binary messages are not supported; send JSON text"))
+            code = .unsupportedData
+        case .framing(let detail):
+            logger.debug("protocol violation", metadata: ["connection": "\(connection.id)", "detail": "\(detail)"])
+            code = .protocolError
+        }
+        connection.sink.close(code: code, reason: Self.closeReason(for: violation))
+        disconnect(connection, code: code)
+    }
+
+    static func closeReason(for violation: ProtocolViolation) -> String {
+        switch violation {
+        case .messageTooLarge: "message too large"
+        case .invalidUTF8: "invalid UTF-8"
+        case .binaryMessage: "binary messages not supported"
+        case .framing: "protocol error"
+        }
+    }
+
+    // MARK: Channels and broadcast
+
+    /// Subscribes `connection` to `channel`; idempotent.
+    public func subscribe(_ connection: Connection, to channel: String) throws(ProtocolFailure) {
+        let added = try connection.state.withLock { state throws(ProtocolFailure) -> Bool in
+            guard state.isOpen else { return false }
+            if state.channels.contains(channel) { return false }
+            guard state.channels.count < options.maxChannelsPerConnection else {
+                throw ProtocolFailure(.serverBusy, "at most \(options.maxChannelsPerConnection) channels per connection")
+            }
+            state.channels.insert(channel)
+            return true
+        }
+        guard added else { return }
+        registry.withLock { registry in
+            registry.channels[channel, default: Channel()].members[connection.id] = connection
+            registry.channels[channel]!.snapshot = nil
+            registry.subscriptions += 1
+        }
+    }
+
+    /// Unsubscribes `connection` from `channel`; idempotent.
+    public func unsubscribe(_ connection: Connection, from channel: String) {
+        let removed = connection.state.withLock { $0.channels.remove(channel) != nil }
+        guard removed else { return }
+        registry.withLock { Self.remove(connection.id, from: channel, in: &$0) }
+    }
+
+    private static func remove(_ id: ConnectionID, from channel: String, in registry: inout Registry) {
+        guard registry.channels[channel]?.members.removeValue(forKey: id) != nil else { return }
+        registry.subscriptions -= 1
+        if registry.channels[channel]!.members.isEmpty {
+            registry.channels[channel] = nil
+        } else {
+            registry.channels[channel]!.snapshot = nil
+        }
+    }
+
+    /// The subscribers of `channel`.
+    public func subscribers(of channel: String) -> [Connection] {
+        registry.withLock { registry in
+            guard registry.channels[channel] != nil else { return [] }
+            if registry.channels[channel]!.snapshot == nil {
+                registry.channels[channel]!.snapshot = Array(registry.channels[channel]!.members.values)
+            }
+            return registry.channels[channel]!.snapshot!
+        }
+    }
+
+    /// Publishes `data` on `channel`: every subscriber receives one `message` frame, encoded once.
+    /// - Parameter from: The sending client, shown as `from`; `nil` for the server.
+    /// - Returns: How many subscribers the frame was handed to (not dropped).
+    @discardableResult
+    public func publish(_ data: JSONValue, on channel: String, from: ConnectionID? = nil) -> Int {
+        broadcast(ServerFrame.message(channel: channel, data: data, from: from), on: channel)
+    }
+
+    /// Hands an already encoded frame to every subscriber of `channel`.
+    @discardableResult
+    public func broadcast(_ frame: OutboundFrame, on channel: String) -> Int {
+        deliver(frame, to: subscribers(of: channel))
+    }
+
+    /// Hands `frame` to every open connection.
+    @discardableResult
+    public func broadcastToAll(_ frame: OutboundFrame) -> Int {
+        deliver(frame, to: connections)
+    }
+
+    /// Hands `frame` to the connection `id`; `false` if it is gone or its buffer is full.
+    @discardableResult
+    public func send(_ frame: OutboundFrame, to id: ConnectionID) -> Bool {
+        guard let connection = connection(id) else { return false }
+        return send(frame, to: connection)
+    }
+
+    /// Hands `frame` to `connection`; `false` if its buffer is full.
+    @discardableResult
+    public func send(_ frame: OutboundFrame, to connection: Connection) -> Bool {
+        deliver(frame, to: CollectionOfOne(connection)) == 1
+    }
+
+    private func deliver(_ frame: OutboundFrame, to connections: some Collection<Connection>) -> Int {
+        var delivered = 0
+        for connection in connections where connection.deliver(frame) { delivered += 1 }
+        framesOut.add(delivered, ordering: .relaxed)
+        return delivered
+    }
+
+    /// Current figures.
+    public var stats: ConnectionHubStats {
+        let streamStats = streams.stats
+        return registry.withLock { registry in
+            ConnectionHubStats(
+                connections: registry.connections.count,
+                channels: registry.channels.count,
+                subscriptions: registry.subscriptions,
+                activeStreams: streamStats.active,
+                retainedStreams: streamStats.retained,
+                framesIn: framesIn.load(ordering: .relaxed),
+                framesOut: framesOut.load(ordering: .relaxed),
+                dropped: dropped.load(ordering: .relaxed) + pendingMissed(registry),
+                accepted: registry.accepted,
+                refused: registry.refused
+            )
+        }
+    }
+
+    private func pendingMissed(_ registry: Registry) -> Int {
+        registry.connections.values.reduce(0) { total, connection in
+            total + connection.state.withLock { $0.missed }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+/// A stable error code of the wire protocol, carried by `{"type":"error","code":...}` frames.
+///
+/// Clients branch on these strings, so they never change once published (docs/PROTOCOL.md).
+public struct ProtocolErrorCode: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+    public var rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// Not JSON, not an object, a missing field or a field of the wrong type.
+    public static let invalidMessage = ProtocolErrorCode(rawValue: "invalid_message")
+    /// A `type` the server does not handle.
+    public static let unknownType = ProtocolErrorCode(rawValue: "unknown_type")
+    /// A message over the size limit.
+    public static let tooLarge = ProtocolErrorCode(rawValue: "too_large")
+    /// More messages than the per-connection rate allows; the message was not processed.
+    public static let rateLimited = ProtocolErrorCode(rawValue: "rate_limited")
+    /// Authentication is required, or the token was refused.
+    public static let unauthorized = ProtocolErrorCode(rawValue: "unauthorized")
+    /// The identity may not do this (another identity's stream, for example).
+    public static let forbidden = ProtocolErrorCode(rawValue: "forbidden")
+    /// No such agent, stream or channel subscription.
+    public static let notFound = ProtocolErrorCode(rawValue: "not_found")
+    /// A server limit is reached (connections, streams per connection, channels); try later.
+    public static let serverBusy = ProtocolErrorCode(rawValue: "server_busy")
+    /// The agent stream was cancelled.
+    public static let cancelled = ProtocolErrorCode(rawValue: "cancelled")
+    /// The server failed unexpectedly.
+    public static let internalError = ProtocolErrorCode(rawValue: "internal_error")
+
+    public var description: String { rawValue }
+}
+
+/// A request the hub refuses: the code and text of the `error` frame it answers with.
+public struct ProtocolFailure: Error, Sendable, Hashable {
+    public var code: ProtocolErrorCode
+    public var message: String
+    /// The agent stream the failure belongs to, when there is one.
+    public var streamID: String?
+
+    public init(_ code: ProtocolErrorCode, _ message: String, streamID: String? = nil) {
+        self.code = code
+        self.message = message
+        self.streamID = streamID
+    }
+}
+
+/// A breach of the WebSocket protocol itself, which ends the connection.
+///
+/// The transport detects these (framing, UTF-8, size) and reports them to
+/// ``ConnectionHub/fail(_:_:)``, which sends the matching `error` frame, when one applies,
+/// and closes with the matching RFC 6455 code.
+public enum ProtocolViolation: Sendable, Hashable {
+    /// A message larger than `limit` bytes: `too_large`, then close 1009.
+    case messageTooLarge(limit: Int)
+    /// A text message that is not UTF-8: close 1007.
+    case invalidUTF8
+    /// A binary message: `invalid_message`, then close 1003.
+    case binaryMessage
+    /// Broken framing (unmasked client frame, bad opcode, fragmented control frame): close 1002.
+    case framing(String)
+}

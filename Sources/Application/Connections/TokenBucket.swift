@@ -1,0 +1,32 @@
+/// A token bucket: `capacity` messages at once, refilled at `capacity` per `period`.
+///
+/// Used per connection for `messages per minute`; a burst up to the capacity passes, a
+/// steady rate above it does not.
+struct TokenBucket: Sendable {
+    let capacity: Double
+    let refillPerNanosecond: Double
+    var tokens: Double
+    var updatedAt: ContinuousClock.Instant
+
+    init(capacity: Int, period: Duration, now: ContinuousClock.Instant) {
+        self.capacity = Double(capacity)
+        let nanoseconds = Double(period.components.seconds) * 1e9 + Double(period.components.attoseconds) / 1e9
+        self.refillPerNanosecond = Double(capacity) / max(nanoseconds, 1)
+        self.tokens = Double(capacity)
+        self.updatedAt = now
+    }
+
+    /// Takes one token if there is one; otherwise returns how long until there will be.
+    mutating func take(now: ContinuousClock.Instant) -> Duration? {
+        let elapsed = now - updatedAt
+        let nanoseconds = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+        tokens = min(capacity, tokens + nanoseconds * refillPerNanosecond)
+        updatedAt = now
+        if tokens >= 1 {
+            tokens -= 1
+            return nil
+        }
+        let wait = (1 - tokens) / refillPerNanosecond
+        return .nanoseconds(Int64(wait.rounded(.up)))
+    }
+}

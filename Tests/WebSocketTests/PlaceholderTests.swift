@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct WebSocketPlaceholder {
+    @Test func builds() {}
+}
