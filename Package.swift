@@ -201,9 +201,12 @@ let package = Package(
                 "RAAFStreaming",
                 "StreamingTestSupport",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            exclude: ["Interop"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
