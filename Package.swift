@@ -296,6 +296,24 @@ if Context.environment["RAAF_BENCHMARKS"] != nil {
     )
     package.targets.append(
         .executableTarget(
+            name: "WebSocketBenchmarks",
+            dependencies: [
+                "RAAFStreaming",
+                "StreamingWebSocket",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/WebSocketBenchmarks",
+            exclude: ["reference_server.py", "idle_clients.py"],
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+    package.targets.append(
+        .executableTarget(
             name: "RedisBenchmarks",
             dependencies: [
                 "StreamingRedis",

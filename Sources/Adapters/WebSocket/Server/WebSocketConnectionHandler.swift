@@ -76,6 +76,20 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         context.fireChannelWritabilityChanged()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        // Hummingbird's graceful shutdown waits for every child channel to close.
+        if let connection {
+            connection.sink.close(code: .goingAway, reason: "server shutting down")
+            hub.disconnect(connection, code: .goingAway)
+        } else {
+            context.close(promise: nil)
+        }
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard let connection else {
             context.close(promise: nil)
@@ -227,8 +241,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         guard let context, let buffer = pending else { return }
         pending = nil
         if closeSent {
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
+            closeAfterWriting(buffer, context: context)
         } else {
             context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         }
@@ -260,8 +273,21 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         closeSent = true
         var buffer = context.channel.allocator.buffer(capacity: 128)
         WebSocketFrameWriter.write(.close, payload: WebSocketFrameWriter.closePayload(code: code, reason: reason), to: &buffer)
+        closeAfterWriting(buffer, context: context)
+    }
+
+    /// Writes the last bytes (ending with a close frame) and closes the channel once they are
+    /// out, or after the close timeout if the peer does not read them.
+    private func closeAfterWriting(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
+        let timeout = TimeAmount.nanoseconds(
+            options.closeTimeout.components.seconds * 1_000_000_000 + options.closeTimeout.components.attoseconds / 1_000_000_000
+        )
+        let deadline = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in
+            deadline.cancel()
+            channel.close(promise: nil)
+        }
     }
 }
 
