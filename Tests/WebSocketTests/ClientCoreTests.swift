@@ -209,6 +209,25 @@ import Testing
         #expect(harness.core.channels.isEmpty)
     }
 
+    @Test func refusedSubscriptionIsNotRenewed() throws {
+        var harness = Harness()
+        harness.open()
+        _ = try harness.core.begin(.subscribe("a"), &harness.effects)
+        _ = try harness.core.begin(.subscribe("b"), &harness.effects)
+        _ = harness.written()
+        try harness.receive(ServerFrame.subscribed("a").text)
+        let busy = ProtocolFailure(.serverBusy, "at most 1 channels per connection")
+        try harness.receive(ServerFrame.error(busy, requestType: "subscribe").text)
+        #expect(harness.core.channels == ["a"])
+        #expect(
+            harness.core.requests.map(\.result) == [
+                .success(nil), .failure(.server(code: "server_busy", message: "at most 1 channels per connection")),
+            ])
+        harness.lose()
+        harness.open()
+        #expect(harness.written() == [ClientFrame.subscribe("a")])
+    }
+
     @Test func outboxIsBounded() throws {
         var harness = Harness()
         for index in 0..<4 { try harness.core.send("\(index)", &harness.effects) }

@@ -11,16 +11,16 @@ extension ClientCore {
             if let identity { self.identity = identity }
             effects.append(.connected(clientID: id))
         case .subscribed(let channel):
-            if !settle(.success(nil), &effects, where: { $0 == .subscribe(channel) }) {
+            if settle(.success(nil), &effects, where: { $0 == .subscribe(channel) }) == nil {
                 effects.append(.message(message))
             }
         case .unsubscribed(let channel):
-            if !settle(.success(nil), &effects, where: { $0 == .unsubscribe(channel) }) {
+            if settle(.success(nil), &effects, where: { $0 == .unsubscribe(channel) }) == nil {
                 effects.append(.message(message))
             }
         case .authenticated(let identity):
             self.identity = identity
-            if !settle(.success(identity), &effects, where: { $0 == .auth }) {
+            if settle(.success(identity), &effects, where: { $0 == .auth }) == nil {
                 effects.append(.message(message))
             }
         case .missed:
@@ -77,12 +77,20 @@ extension ClientCore {
         case "auth":
             // A refused token is not sent again after the reconnect the server forces.
             token = nil
-            if !settle(.failure(frame.streamingError), &effects, where: { $0 == .auth }) {
+            if settle(.failure(frame.streamingError), &effects, where: { $0 == .auth }) == nil {
                 effects.append(.message(.error(frame)))
             }
         case "subscribe", "unsubscribe":
-            let settled = settle(.failure(frame.streamingError), &effects, where: { $0.requestType == requestType })
-            if !settled { effects.append(.message(.error(frame))) }
+            // The server answers in order: the refusal is for the oldest request of its type.
+            switch settle(.failure(frame.streamingError), &effects, where: { $0.requestType == requestType }) {
+            case .subscribe(let channel):
+                // A refused subscription is not renewed after reconnects.
+                channels.removeAll { $0 == channel }
+            case .unsubscribe, .auth:
+                break
+            case nil:
+                effects.append(.message(.error(frame)))
+            }
         case "agent_stream", "resume":
             // Refused before the server knew the stream's id (authentication, for example):
             // the server answers in order, so it is the oldest stream still waiting for a frame.

@@ -77,18 +77,21 @@ extension ClientCore {
         return requests.remove(at: index).continuation
     }
 
-    /// Settles the oldest unsettled request matching `matches`; `false` when there is none.
+    /// Settles the oldest unsettled request matching `matches`; returns its kind, or `nil`
+    /// when no request matches.
+    @discardableResult
     mutating func settle(
         _ result: Result<String?, StreamingError>, _ effects: inout [ClientEffect],
         where matches: (RequestKind) -> Bool
-    ) -> Bool {
-        guard let index = requests.firstIndex(where: { $0.result == nil && matches($0.kind) }) else { return false }
+    ) -> RequestKind? {
+        guard let index = requests.firstIndex(where: { $0.result == nil && matches($0.kind) }) else { return nil }
+        let kind = requests[index].kind
         if let continuation = requests[index].continuation {
             requests.remove(at: index)
             effects.append(.resumeRequest(continuation, result))
         } else {
             requests[index].result = result
         }
-        return true
+        return kind
     }
 }

@@ -217,7 +217,7 @@ struct ClientCore: Sendable {
         outbox.removeAll { !$0.survivesReconnect }
         for id in streamOrder { streams[id]?.resumeInFlight = false }
         // The next connection starts with no subscriptions: an unsubscribe has nothing left to undo.
-        while settle(.success(nil), &effects, where: { if case .unsubscribe = $0 { true } else { false } }) {}
+        while settle(.success(nil), &effects, where: { if case .unsubscribe = $0 { true } else { false } }) != nil {}
     }
 
     /// `run()` started; returns `false` when `close()` came first, so there is nothing to run.

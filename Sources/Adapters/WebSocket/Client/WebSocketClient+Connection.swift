@@ -19,17 +19,38 @@ extension WebSocketClient {
     /// Opens one connection and serves it until it ends.
     func connectOnce() async -> ConnectionEnd {
         let record = ConnectionRecord()
-        let client = WSClient.WebSocketClient(
-            url: configuration.url, configuration: Self.transportConfiguration(configuration), logger: logger
-        ) { inbound, outbound, _ in
-            record.opened.store(true, ordering: .sequentiallyConsistent)
-            await self.serve(inbound: inbound, outbound: outbound, record: record)
-        }
-        let outcome: Result<WebSocketCloseFrame?, any Error>
-        do {
-            outcome = .success(try await client.run())
-        } catch {
-            outcome = .failure(error)
+        let transport = Self.transportConfiguration(configuration)
+        let outcome = await withTaskGroup(of: Result<WebSocketCloseFrame?, any Error>?.self) { group in
+            group.addTask {
+                // The transport's client is not Sendable: it lives in this child task only.
+                let client = WSClient.WebSocketClient(
+                    url: self.configuration.url, configuration: transport, logger: self.logger
+                ) { inbound, outbound, _ in
+                    record.opened.store(true, ordering: .sequentiallyConsistent)
+                    await self.serve(inbound: inbound, outbound: outbound, record: record)
+                }
+                do {
+                    return .success(try await client.run())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            group.addTask {
+                await self.closeRequested.wait()
+                return nil
+            }
+            var outcome: Result<WebSocketCloseFrame?, any Error> = .success(nil)
+            while let next = await group.next() {
+                if let next {
+                    outcome = next
+                    group.cancelAll()
+                } else if !record.opened.load(ordering: .sequentiallyConsistent) {
+                    // close() during the connect: give it up. An open connection closes itself
+                    // (the writer sends the close frame).
+                    group.cancelAll()
+                }
+            }
+            return outcome
         }
         guard record.opened.load(ordering: .sequentiallyConsistent) else {
             if case .failure(let error) = outcome { return .failedToConnect(Self.connectionError(error)) }

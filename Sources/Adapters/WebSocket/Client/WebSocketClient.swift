@@ -198,7 +198,10 @@ public final class WebSocketClient: Sendable {
         for effect in effects {
             switch effect {
             case .resumeRequest(let continuation, let result):
-                continuation.resume(with: result.mapError { $0 as any Error })
+                switch result {
+                case .success(let value): continuation.resume(returning: value)
+                case .failure(let error): continuation.resume(throwing: error)
+                }
             case .deliver(let continuation, let event):
                 continuation.yield(event)
             case .finish(let continuation, let error):
