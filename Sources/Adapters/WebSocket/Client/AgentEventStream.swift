@@ -20,14 +20,17 @@ public struct AgentEventStream: AsyncSequence, Sendable {
         self.base = base
     }
 
+    /// The iterator; make one per stream.
     public func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator()) }
 
+    /// Iterates the events in `seq` order; throws the stream's ``StreamingDomain/StreamingError``.
     public struct Iterator: AsyncIteratorProtocol {
         public typealias Element = AgentStreamEvent
         public typealias Failure = StreamingError
 
         var base: AsyncThrowingStream<AgentStreamEvent, any Error>.AsyncIterator
 
+        /// The next event, or `nil` after `complete` (or once the iterating task is cancelled).
         public mutating func next() async throws(StreamingError) -> AgentStreamEvent? {
             do {
                 return try await base.next()
@@ -36,6 +39,7 @@ public struct AgentEventStream: AsyncSequence, Sendable {
             }
         }
 
+        /// The next event, on the caller's actor; see ``next()``.
         public mutating func next(isolation actor: isolated (any Actor)?) async throws(StreamingError)
             -> AgentStreamEvent?
         {

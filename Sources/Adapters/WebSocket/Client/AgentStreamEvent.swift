@@ -11,8 +11,10 @@ public struct AgentStreamEvent: Sendable, Hashable {
     public var streamID: String
     /// The event's sequence number: 1, 2, 3... without gaps.
     public var seq: Int
+    /// What happened.
     public var kind: Kind
 
+    /// The kinds of stream events, one per frame type.
     public enum Kind: Sendable, Hashable {
         /// `response_chunk`: a piece of the answer text.
         case content(String)
@@ -28,6 +30,7 @@ public struct AgentStreamEvent: Sendable, Hashable {
         case other(type: String, fields: [String: JSONValue])
     }
 
+    /// Creates an event (the client decodes them; tests and adapters may build their own).
     public init(streamID: String, seq: Int, kind: Kind) {
         self.streamID = streamID
         self.seq = seq
@@ -99,6 +102,7 @@ public struct AgentStreamCompletion: Sendable, Hashable {
     /// Token usage over the whole run.
     public var usage: Usage
 
+    /// Creates a completion report.
     public init(content: String, agent: String, turns: Int, usage: Usage) {
         self.content = content
         self.agent = agent

@@ -15,6 +15,7 @@ public struct ErrorFrame: Sendable, Hashable, Error, CustomStringConvertible {
     /// The `type` of the request it refuses, when the server names it.
     public var requestType: String?
 
+    /// Creates an error frame's contents.
     public init(code: String, message: String, streamID: String? = nil, seq: Int? = nil, requestType: String? = nil) {
         self.code = code
         self.message = message
@@ -23,6 +24,7 @@ public struct ErrorFrame: Sendable, Hashable, Error, CustomStringConvertible {
         self.requestType = requestType
     }
 
+    /// `code: message`.
     public var description: String { "\(code): \(message)" }
 
     /// The error as the framework's typed error.

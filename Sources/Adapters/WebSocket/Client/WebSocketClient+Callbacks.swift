@@ -11,6 +11,7 @@ public struct Disconnection: Sendable, Hashable {
     /// Whether the client will try to connect again.
     public var willReconnect: Bool
 
+    /// Creates a report of a connection's end.
     public init(closeCode: CloseCode? = nil, error: StreamingError? = nil, willReconnect: Bool) {
         self.closeCode = closeCode
         self.error = error

@@ -80,6 +80,7 @@ extension WebSocketClient {
         /// The largest ceiling of any wait.
         public var maxDelay: Duration
 
+        /// Creates a policy; `maxDelay` below `initialDelay` is raised to it.
         public init(maxAttempts: Int?, initialDelay: Duration, maxDelay: Duration) {
             self.maxAttempts = maxAttempts.map { max(0, $0) }
             self.initialDelay = initialDelay
@@ -126,6 +127,7 @@ extension WebSocketClient {
         /// and costs ratio.
         public var noContextTakeover: Bool
 
+        /// Creates permessage-deflate settings; the defaults suit JSON frames up to 1 MiB.
         public init(
             maxDecompressedMessageSize: Int = 1 << 20,
             minMessageSizeToCompress: Int = 256,

@@ -28,6 +28,7 @@ import Synchronization
 /// > Note: HummingbirdWSClient has a `WebSocketClient` too; a file importing both modules
 /// > names this one `StreamingWebSocket.WebSocketClient`.
 public final class WebSocketClient: Sendable {
+    /// The settings the client was created with.
     public let configuration: Configuration
     let logger: Logger
     let core: Mutex<ClientCore>
