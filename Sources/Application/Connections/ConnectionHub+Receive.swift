@@ -117,9 +117,9 @@ extension ConnectionHub {
     private func startStream(id: String?, agent: String, input: String, for connection: Connection)
         throws(ProtocolFailure)
     {
-        let running = connection.state.withLock { state in
-            state.streams.count { streams.stream($0)?.isFinished == false }
-        }
+        // Copied out first: the stream registry is never locked under a connection's lock.
+        let followed = connection.state.withLock { $0.streams }
+        let running = followed.count { streams.stream($0)?.isFinished == false }
         guard running < options.maxStreamsPerConnection else {
             throw ProtocolFailure(
                 .serverBusy, "at most \(options.maxStreamsPerConnection) streams per connection", streamID: id)
@@ -142,10 +142,12 @@ extension ConnectionHub {
             announce ? ServerFrame.resumed(id: stream.id, afterSeq: afterSeq, lastSeq: lastSeq, finished: finished) : nil
         }
         if followed {
+            // Forget finished streams so the set stays as small as the live ones. Only this
+            // connection's own thread changes the set, so reading then writing it is safe.
+            let live = connection.state.withLock { $0.streams }.filter { streams.stream($0)?.isFinished == false }
             connection.state.withLock { state in
-                // Forget finished streams so the set stays as small as the live ones.
-                state.streams = state.streams.filter { streams.stream($0)?.isFinished == false }
-                state.streams.insert(stream.id)
+                guard state.isOpen else { return }
+                state.streams = live.union([stream.id])
             }
         }
         return followed
