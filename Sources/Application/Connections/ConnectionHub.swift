@@ -113,15 +113,18 @@ public final class ConnectionHub: Sendable {
     ///
     /// Streams it started keep running, so the client can resume them after reconnecting.
     public func disconnect(_ connection: Connection, code: CloseCode? = nil) {
-        let (wasOpen, channels, followed) = connection.state.withLock { state in
+        let (wasOpen, channels, followed, missed) = connection.state.withLock { state in
             defer {
                 state.isOpen = false
                 state.channels.removeAll()
                 state.streams.removeAll()
+                state.missed = 0
             }
-            return (state.isOpen, state.channels, state.streams)
+            return (state.isOpen, state.channels, state.streams, state.missed)
         }
         guard wasOpen else { return }
+        // Frames it never got stay counted in `stats.dropped`, which only counts open connections' pending drops.
+        dropped.add(missed, ordering: .relaxed)
         registry.withLock { registry in
             registry.connections[connection.id] = nil
             for channel in channels { Self.remove(connection.id, from: channel, in: &registry) }
@@ -148,7 +151,9 @@ public final class ConnectionHub: Sendable {
         }
         guard missed > 0 else { return }
         dropped.add(missed, ordering: .relaxed)
-        if !connection.deliver(ServerFrame.missed(missed)) {
+        // Straight to the sink, not through `deliver`: a notice that does not fit is not itself
+        // a frame the client missed, so it must not add to the count it will report.
+        if !connection.sink.send(ServerFrame.missed(missed)) {
             // Still full: count the notice's frames again next time.
             connection.state.withLock { $0.missed += missed }
             dropped.subtract(missed, ordering: .relaxed)
