@@ -77,6 +77,17 @@ public final class ConnectionHub: Sendable {
         registry.withLock { $0.isShutDown || $0.connections.count >= options.maxConnections }
     }
 
+    /// Whether a client may be accepted now, asked by a transport before it accepts one (a
+    /// WebSocket upgrade answered 503 otherwise). A refusal counts in
+    /// ``ConnectionHubStats/refused``, as one by ``connect(_:info:)`` does.
+    public func hasRoomForConnection() -> Bool {
+        registry.withLock { registry in
+            guard registry.isShutDown || registry.connections.count >= options.maxConnections else { return true }
+            registry.refused += 1
+            return false
+        }
+    }
+
     // MARK: Connections
 
     /// Registers a new connection and greets it with a `connected` frame.

@@ -1,6 +1,8 @@
 """Scenarios for the protocol's error codes, as a `websockets` client meets them."""
 import json
 
+import websockets
+
 from common import (
     Mismatch, close_code_after, connect, expect, expect_error, receive, receive_type, refused_status, send, still_alive,
 )
@@ -76,6 +78,17 @@ async def too_large(url, limit):
     frames, code = await close_code_after(ws)
     expect([frame.get("code") for frame in frames] == ["too_large"], f"frames before the close: {frames}")
     expect(code == 1009, f"closed with {code}, not 1009")
+
+    # Far past the limit: the server decides on the frame's header and closes while the
+    # client is still sending; the error and close frames must reach it all the same.
+    ws, _ = await connect(url, compression=None)
+    try:
+        await ws.send(json.dumps({"type": "publish", "channel": "big", "data": "z" * (1 << 20)}))
+    except websockets.exceptions.ConnectionClosed:
+        pass
+    frames, code = await close_code_after(ws)
+    expect([frame.get("code") for frame in frames] == ["too_large"], f"1 MB: frames before the close: {frames}")
+    expect(code == 1009, f"1 MB: closed with {code}, not 1009")
 
     # Compressed: a few hundred bytes on the wire, more than the limit once inflated.
     ws, _ = await connect(url)

@@ -7,7 +7,7 @@ import time
 
 from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
-from common import connect, expect, receive, receive_type, refused_status, send, signal, still_alive, wait_signal
+from common import Mismatch, connect, expect, receive, receive_type, refused_status, send, signal, still_alive, wait_signal
 from rawws import TEXT, RawWebSocket, deflate, inflate
 
 NEGOTIATED = "permessage-deflate; server_no_context_takeover; client_no_context_takeover"
@@ -136,7 +136,10 @@ async def read_counting(recv, total, timeout=60):
     """Reads until every one of `total` published frames is accounted for, received or missed."""
     received, missed, notices, last = 0, 0, 0, -1
     while received + missed < total:
-        frame = await recv(timeout)
+        try:
+            frame = await recv(timeout)
+        except asyncio.TimeoutError:
+            raise Mismatch(f"after {received} received and {missed} missed, {total - received - missed} frames unaccounted for")
         if frame["type"] == "message":
             n = frame["data"]["n"]
             expect(n > last, f"message {n} after {last}: out of order")
@@ -174,7 +177,7 @@ async def fast_reader(url, total):
     await send(ws, {"type": "subscribe", "channel": "firehose"})
     await receive_type(ws, "subscribed")
     signal("subscribed")
-    result = await read_counting(lambda timeout: receive(ws, timeout), int(total))
+    result = await read_counting(lambda timeout: receive(ws, timeout), int(total), timeout=20)
     await still_alive(ws)
     await ws.close()
     return result

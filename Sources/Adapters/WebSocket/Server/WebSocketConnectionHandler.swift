@@ -95,6 +95,10 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
             context.close(promise: nil)
             return
         }
+        // Once a close is queued, the frame decoder reports whatever the peer still sends
+        // (the rest of an oversized frame) as errors: closing now would lose the error and
+        // close frames queued before them. The channel closes once they are written.
+        guard !isClosing else { return }
         switch error {
         case NIOWebSocketError.invalidFrameLength:
             hub.fail(connection, .messageTooLarge(limit: maxMessageSize))
@@ -106,11 +110,16 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         }
     }
 
+    /// Whether a close frame is queued or sent: nothing more from the peer is acted on.
+    private var isClosing: Bool {
+        closeSent || sink?.isClosing.load(ordering: .relaxed) == true
+    }
+
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        guard let connection, !closeSent else { return }
+        guard let connection, !isClosing else { return }
         guard let maskKey = frame.maskKey else {
             hub.fail(connection, .framing("client frames must be masked"))
             return
