@@ -165,9 +165,11 @@ public final class ConnectionHub: Sendable {
         // Straight to the sink, not through `deliver`: a notice that does not fit is not itself
         // a frame the client missed, so it must not add to the count it will report.
         if !connection.sink.send(ServerFrame.missed(missed)) {
-            // Still full: count the notice's frames again next time.
+            // Still full: count the notice's frames again next time, and have the transport
+            // say when there is room.
             connection.state.withLock { $0.missed += missed }
             dropped.subtract(missed, ordering: .relaxed)
+            connection.sink.refused()
         }
     }
 

@@ -72,8 +72,14 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, let connection { hub.drained(connection) }
+        reportRoom()
         context.fireChannelWritabilityChanged()
+    }
+
+    /// Lets the hub tell the client what it missed, if the channel takes frames again; when it
+    /// does not, its writability change calls this later.
+    func reportRoom() {
+        if let context, context.channel.isWritable, let connection { hub.drained(connection) }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
