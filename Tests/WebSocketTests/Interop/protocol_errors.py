@@ -171,6 +171,10 @@ async def origins(url, allowed):
     """An Origin outside allowedOrigins gets HTTP 403; an allowed one, or none, connects."""
     status, body = await refused_status(url, origin="https://evil.example")
     expect(status == 403 and body["code"] == "forbidden", f"foreign origin: {status} {body}")
+    # The refusal names the origin, in a body that stays JSON whatever the header holds.
+    odd = 'https://evil.example/"\\x'
+    status, body = await refused_status(url, origin=odd)
+    expect(status == 403 and odd in body["message"], f"odd origin: {status} {body}")
     for origin in (allowed, None):
         ws, _ = await connect(url, origin=origin)
         await still_alive(ws)
