@@ -4,7 +4,7 @@ import json
 import websockets
 
 from common import (
-    Mismatch, close_code_after, connect, expect, expect_error, receive, receive_type, refused_status, send, still_alive,
+    close_code_after, connect, expect, expect_error, receive, receive_type, refused_status, send, still_alive,
 )
 
 
