@@ -66,6 +66,18 @@ extension InteropTests {
             }
         }
 
+        @Test func internalErrorEndsAStreamWhoseRunFails() async throws {
+            try await TestServer.run(provider: BreaksMidTurn()) { server in
+                let output = try await PythonWebSockets.run("stream_failure", url: server.url, ["assistant", "Hello?"])
+                #expect(output.status == 0, "\(output.transcript)")
+                let result = try #require(output.result, "\(output.transcript)")
+                #expect(result["chunks"]?.intValue == 3)
+                #expect(result["end"]?["code"]?.stringValue == "internal_error")
+                #expect(result["end"]?["seq"]?.intValue == 4)
+                try await waitUntil("the run to be counted as failed") { server.hub.streams.stats.failed == 1 }
+            }
+        }
+
         @Test func cancelEndsARunningStreamWithCancelled() async throws {
             try await TestServer.run(provider: Self.slowModel) { server in
                 let output = try await PythonWebSockets.run(
@@ -78,5 +90,17 @@ extension InteropTests {
                 #expect(server.hub.stats.activeStreams == 0)
             }
         }
+    }
+}
+
+/// A model that streams three words, then fails with an error the protocol has no code for.
+struct BreaksMidTurn: ModelProvider {
+    struct Broken: Error {}
+
+    func stream(_ request: ModelRequest) async throws -> ModelResponseStream {
+        let (deltas, continuation) = AsyncThrowingStream<ModelDelta, any Error>.makeStream()
+        for word in ["Half ", "an ", "answer"] { continuation.yield(.text(word)) }
+        continuation.finish(throwing: Broken())
+        return ModelResponseStream(deltas)
     }
 }

@@ -115,6 +115,18 @@ async def cancel_stream(url, agent_name, text):
     return {"chunks": len(log.content), "end": log.end}
 
 
+async def stream_failure(url, agent_name, text):
+    """A run that fails ends its stream with an `error` frame, in sequence after the chunks."""
+    ws, _ = await connect(url)
+    await send(ws, {"type": "agent_stream", "id": "fail-1", "agent": agent_name, "input": text})
+    log = StreamLog("fail-1")
+    while log.end is None:
+        log.add(await receive(ws))
+    await still_alive(ws)
+    await ws.close()
+    return {"chunks": len(log.content), "end": log.end}
+
+
 async def stream_limit(url, agent_name, text):
     """With maxStreamsPerConnection 1, a second stream while the first runs is server_busy;
     once the first is cancelled, a new one starts."""
@@ -150,4 +162,5 @@ SCENARIOS = {
     "concurrent_streams": concurrent_streams,
     "cancel_stream": cancel_stream,
     "stream_limit": stream_limit,
+    "stream_failure": stream_failure,
 }
