@@ -162,6 +162,11 @@ struct JSONParserTests {
         #expect(rejection(text) != nil)
     }
 
+    @Test("rejects numbers a Double cannot hold, rather than turning them into infinity", arguments: ["1e400", "-1e400", "[1E999]"])
+    func rejectsOutOfRangeNumbers(text: String) {
+        #expect(rejection(bytes: Array(text.utf8))?.reason == "number out of range")
+    }
+
     @Test("accepts a single zero before a fraction or exponent")
     func singleZero() throws {
         #expect(try JSONValue(parsing: "0") == .int(0))

@@ -130,6 +130,11 @@ extension ConnectionHub {
 
     private func resume(_ id: String, after afterSeq: Int, for connection: Connection) throws(ProtocolFailure) {
         let stream = try ownedStream(id, by: connection)
+        let lastSeq = stream.lastSeq
+        guard afterSeq <= lastSeq else {
+            throw ProtocolFailure(
+                .invalidMessage, "after_seq \(afterSeq) is past the stream's last frame (\(lastSeq))", streamID: id)
+        }
         guard follow(stream, after: afterSeq, by: connection, announce: true) else {
             throw ProtocolFailure(
                 .notFound, "frames after \(afterSeq) of stream \"\(id)\" are no longer kept", streamID: id)

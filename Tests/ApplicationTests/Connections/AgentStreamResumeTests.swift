@@ -96,6 +96,12 @@ struct AgentStreamResumeTests {
             late.sink.clear()
             late.send(["type": "resume", "id": "done", "after_seq": .int(all.count)])
             #expect(late.sink.messages.map { $0["type"] } == ["resumed"])
+
+            // A client cannot have seen frames past the last one: that is a broken request.
+            late.sink.clear()
+            late.send(["type": "resume", "id": "done", "after_seq": .int(all.count + 5)])
+            #expect(late.sink.errorCodes == ["invalid_message"])
+            #expect(late.streamFrames("done").allSatisfy { $0["type"] == "error" })
         }
     }
 

@@ -135,6 +135,17 @@ struct HubProtocolTests {
         #expect(other.sink.messages == [["type": "pong"]])
     }
 
+    @Test("a rate of zero messages per minute still lets one message through instead of crashing")
+    func zeroRate() throws {
+        let hub = HubFixture.hub(options: ConnectionHubOptions(messagesPerMinute: 0))
+        let client = try hub.connectClient()
+        client.sink.clear()
+        client.send(#"{"type":"ping"}"#)
+        client.send(#"{"type":"ping"}"#)
+        #expect(client.sink.messages(ofType: "pong").count == 1)
+        #expect(client.sink.errorCodes == ["rate_limited"])
+    }
+
     @Test("custom types go to handlers registered with handle(_:_:)")
     func customHandlers() throws {
         let hub = HubFixture.hub()
