@@ -24,7 +24,9 @@ import Testing
     }
 
     @Test func givesUpAfterMaxAttemptsWithAFinalError() async throws {
-        let port = try Loopback.freePort()
+        let refusing = try Loopback.RefusingPort()  // kept bound for the whole test
+        let port = refusing.port
+        defer { withExtendedLifetime(refusing) {} }
         let client = WebSocketClient(configuration: Self.configuration(port: port))
         let attempts = Locked<[Int]>([])
         let disconnections = Locked<[Disconnection]>([])
@@ -48,7 +50,9 @@ import Testing
     }
 
     @Test func disabledReconnectFailsOnTheFirstRefusal() async throws {
-        let port = try Loopback.freePort()
+        let refusing = try Loopback.RefusingPort()  // kept bound for the whole test
+        let port = refusing.port
+        defer { withExtendedLifetime(refusing) {} }
         let client = WebSocketClient(configuration: Self.configuration(port: port, maxAttempts: 0))
         let attempts = Locked(0)
         client.onReconnect { _ in attempts.withLock { $0 += 1 } }
@@ -57,7 +61,9 @@ import Testing
     }
 
     @Test func closeEndsRunWhileWaitingToReconnect() async throws {
-        let port = try Loopback.freePort()
+        let refusing = try Loopback.RefusingPort()  // kept bound for the whole test
+        let port = refusing.port
+        defer { withExtendedLifetime(refusing) {} }
         var configuration = Self.configuration(port: port, maxAttempts: nil)
         configuration.reconnect = .exponential(maxAttempts: nil, initialDelay: .seconds(60), maxDelay: .seconds(60))
         let client = WebSocketClient(configuration: configuration)
@@ -91,7 +97,9 @@ import Testing
     }
 
     @Test func cancellingRunClosesTheClient() async throws {
-        let port = try Loopback.freePort()
+        let refusing = try Loopback.RefusingPort()  // kept bound for the whole test
+        let port = refusing.port
+        defer { withExtendedLifetime(refusing) {} }
         var configuration = Self.configuration(port: port, maxAttempts: nil)
         configuration.reconnect = .exponential(maxAttempts: nil, initialDelay: .seconds(60), maxDelay: .seconds(60))
         let client = WebSocketClient(configuration: configuration)

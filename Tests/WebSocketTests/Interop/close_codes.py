@@ -99,6 +99,13 @@ async def raw_well_behaved(url):
     await raw.send_frame(CLOSE, struct.pack("!H", 4000) + b"bye")
     messages, (code, _) = await raw.until_close()
     expect(messages == [] and code == 4000, f"close echoed with {code}, after {messages}")
+
+    # 1005 may never appear in a close frame (RFC 6455 7.4.1): it is not echoed, 1002 is.
+    raw = await RawWebSocket.connect(url)
+    await raw.recv_json()
+    await raw.send_frame(CLOSE, struct.pack("!H", 1005))
+    messages, (code, _) = await raw.until_close()
+    expect(code == 1002, f"a close with 1005 answered with {code}")
     return "OK"
 
 

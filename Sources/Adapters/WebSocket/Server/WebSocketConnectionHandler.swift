@@ -211,7 +211,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         var payload = payload
         var code = CloseCode.normal
         if payload.readableBytes >= 2, let raw = payload.readInteger(as: UInt16.self) {
-            code = CloseCode(rawValue: raw)
+            // Echo the peer's code only when it may appear in a close frame (RFC 6455 7.4).
+            code = CloseCode.mayBeSent(raw) ? CloseCode(rawValue: raw) : .protocolError
         } else if payload.readableBytes == 1 {
             code = .protocolError
         }
