@@ -7,13 +7,13 @@ enum IdleMemory {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("idle_clients.py").path
         // Warm up: let the allocator and NIO reach their steady state with a first batch.
         let warmup = try Child(["python3", script, String(port), "200"])
-        _ = warmup.line(startingWith: "ready")
+        _ = await warmup.line(startingWith: "ready")
         warmup.stop()
         try await FanOut.waitFor { openConnections() == 0 }
         let before = ProcFS.residentBytes()
         let clients = try Child(["python3", script, String(port), String(connections)])
         defer { clients.stop() }
-        guard clients.line(startingWith: "ready") != nil else { throw LoadError.closed }
+        guard await clients.line(startingWith: "ready") != nil else { throw LoadError.closed }
         try await FanOut.waitFor { openConnections() >= connections }
         try await Task.sleep(for: .seconds(1))
         let after = ProcFS.residentBytes()

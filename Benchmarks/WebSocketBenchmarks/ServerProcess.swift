@@ -53,7 +53,7 @@ enum ProcFS {
 }
 
 /// A child process (the Python reference server, the idle-connection client).
-final class Child {
+final class Child: Sendable {
     let process = Process()
     private let output = Pipe()
 
@@ -68,7 +68,16 @@ final class Child {
     var pid: Int32 { process.processIdentifier }
 
     /// Reads standard output until a line starting with `prefix`; returns that line.
-    func line(startingWith prefix: String) -> String? {
+    ///
+    /// The read blocks, so it runs on a thread of its own: on one of the two cooperative
+    /// threads it would starve the server's tasks (and its accept loop) here.
+    func line(startingWith prefix: String) async -> String? {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: self.blockingLine(startingWith: prefix)) }.start()
+        }
+    }
+
+    private func blockingLine(startingWith prefix: String) -> String? {
         var pending = Data()
         let handle = output.fileHandleForReading
         while true {

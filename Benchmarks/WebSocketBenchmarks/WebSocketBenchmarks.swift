@@ -14,7 +14,7 @@ private let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 /// Python's websockets server, started for one measurement; `nil` when Python or websockets is missing.
 private func withReferenceServer<Result>(_ body: (_ port: Int, _ pid: Int32) async throws -> Result) async throws -> Result? {
     guard let server = try? Child(["python3", here.appendingPathComponent("reference_server.py").path]),
-        let line = server.line(startingWith: "listening"),
+        let line = await server.line(startingWith: "listening"),
         let port = Int(line.split(separator: " ")[1])
     else { return nil }
     defer { server.stop() }
