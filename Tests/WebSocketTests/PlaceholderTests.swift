@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct WebSocketPlaceholder {
-    @Test func builds() {}
-}
