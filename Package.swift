@@ -201,10 +201,13 @@ let package = Package(
                 "RAAFStreaming",
                 "StreamingTestSupport",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
+            exclude: ["Interop"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -293,6 +296,24 @@ if Context.environment["RAAF_BENCHMARKS"] != nil {
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/SQLiteBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "WebSocketBenchmarks",
+            dependencies: [
+                "RAAFStreaming",
+                "StreamingWebSocket",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/WebSocketBenchmarks",
+            exclude: ["reference_server.py", "idle_clients.py"],
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )

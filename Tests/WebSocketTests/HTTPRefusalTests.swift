@@ -18,7 +18,7 @@ struct HTTPRefusalTests {
 
     @Test("an unknown agent is 404 not_found; an unknown stream is 404 not_found")
     func unknown() async throws {
-        try await TestServer.with { server in
+        try await HTTPTestServer.with { server in
             let agent = try await server.post("/v1/agents/nobody/stream", json: #"{"input":"hi"}"#)
             #expect(try await Self.refusal(agent) == (404, "not_found"))
             let stream = try await server.get("/v1/streams/no-such-stream")
@@ -34,7 +34,7 @@ struct HTTPRefusalTests {
         ]
     )
     func badBody(_ body: String) async throws {
-        try await TestServer.with { server in
+        try await HTTPTestServer.with { server in
             let response = try await server.post("/v1/agents/assistant/stream", json: body)
             #expect(try await Self.refusal(response) == (400, "invalid_message"))
             #expect(server.hub.streams.stats.started == 0)
@@ -43,8 +43,8 @@ struct HTTPRefusalTests {
 
     @Test("a body over websocket.max_message_size is 413 too_large")
     func tooLarge() async throws {
-        try await TestServer.with({ $0.websocket.maxMessageSize = 64 }) { server in
-            let body = TestServer.requestBody(input: String(repeating: "x", count: 100))
+        try await HTTPTestServer.with({ $0.websocket.maxMessageSize = 64 }) { server in
+            let body = HTTPTestServer.requestBody(input: String(repeating: "x", count: 100))
             let response = try await server.post("/v1/agents/assistant/stream", json: body)
             #expect(try await Self.refusal(response) == (413, "too_large"))
         }
@@ -52,10 +52,10 @@ struct HTTPRefusalTests {
 
     @Test("an id already in use is 400 invalid_message; Last-Event-ID that is not a seq is 400")
     func reusedIDAndBadLastEventID() async throws {
-        try await TestServer.with { server in
+        try await HTTPTestServer.with { server in
             let (first, _) = try await server.stream(agent: "support", input: "hi", id: "once")
             #expect(first.status == .ok)
-            let again = try await server.post("/v1/agents/support/stream", json: TestServer.requestBody(input: "hi", id: "once"))
+            let again = try await server.post("/v1/agents/support/stream", json: HTTPTestServer.requestBody(input: "hi", id: "once"))
             #expect(try await Self.refusal(again) == (400, "invalid_message"))
             let bad = try await server.get("/v1/streams/once", headers: [("Last-Event-ID", "-1")])
             #expect(try await Self.refusal(bad) == (400, "invalid_message"))
@@ -64,13 +64,13 @@ struct HTTPRefusalTests {
 
     @Test("more streams than streaming.max_active_streams is 503 server_busy")
     func busy() async throws {
-        try await TestServer.with({
+        try await HTTPTestServer.with({
             $0.streaming.maxActiveStreams = 1
             $0.provider.simulationDelay = .milliseconds(20)
         }) { server in
-            let first = try await server.post("/v1/agents/support/stream", json: TestServer.requestBody(input: "slow", id: "slow"))
+            let first = try await server.post("/v1/agents/support/stream", json: HTTPTestServer.requestBody(input: "slow", id: "slow"))
             #expect(first.status == .ok)
-            let second = try await server.post("/v1/agents/support/stream", json: TestServer.requestBody(input: "more"))
+            let second = try await server.post("/v1/agents/support/stream", json: HTTPTestServer.requestBody(input: "more"))
             #expect(try await Self.refusal(second) == (503, "server_busy"))
             // The first stream is unaffected and completes.
             var reader = EventReader(first)
@@ -80,7 +80,7 @@ struct HTTPRefusalTests {
 
     @Test("a stream whose early frames were forgotten is 410 for a reader who needs them")
     func forgottenFrames() async throws {
-        try await TestServer.with({ $0.streaming.replayBufferFrames = 3; $0.streaming.chunkSize = 8 }) { server in
+        try await HTTPTestServer.with({ $0.streaming.replayBufferFrames = 3; $0.streaming.chunkSize = 8 }) { server in
             // The POST's own reader may fall behind a buffer this small; only the run matters here.
             let (response, _) = try await server.stream(agent: "support", input: "hello there")
             let id = try #require(response.header("X-Stream-ID"))
@@ -100,7 +100,7 @@ struct HTTPRefusalTests {
 
     @Test("with streaming.enable_sse off the stream routes are absent; the others stay")
     func sseDisabled() async throws {
-        try await TestServer.with({ $0.streaming.enableSSE = false }) { server in
+        try await HTTPTestServer.with({ $0.streaming.enableSSE = false }) { server in
             let post = try await server.post("/v1/agents/assistant/stream", json: #"{"input":"hi"}"#)
             #expect(post.status == .notFound)
             #expect(server.hub.streams.stats.started == 0)
@@ -111,8 +111,8 @@ struct HTTPRefusalTests {
 
     @Test("with auth tokens configured, streams need a token and belong to its identity")
     func authentication() async throws {
-        try await TestServer.with({ $0.websocket.authTokens = ["alice-token": "alice", "bob-token": "bob"] }) { server in
-            let body = TestServer.requestBody(input: "hi", id: "alices")
+        try await HTTPTestServer.with({ $0.websocket.authTokens = ["alice-token": "alice", "bob-token": "bob"] }) { server in
+            let body = HTTPTestServer.requestBody(input: "hi", id: "alices")
             let anonymous = try await server.post("/v1/agents/support/stream", json: body)
             #expect(try await Self.refusal(anonymous) == (401, "unauthorized"))
             #expect(anonymous.header("WWW-Authenticate") == "Bearer")

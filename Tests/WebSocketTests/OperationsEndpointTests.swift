@@ -9,7 +9,7 @@ import Testing
 struct OperationsEndpointTests {
     @Test("/health answers {\"status\":\"ok\"}")
     func health() async throws {
-        try await TestServer.with { server in
+        try await HTTPTestServer.with { server in
             let response = try await server.get("/health")
             #expect(response.status == .ok)
             #expect(response.header("Content-Type") == "application/json; charset=utf-8")
@@ -19,7 +19,7 @@ struct OperationsEndpointTests {
 
     @Test("/stats has the hub's figures and the streams section, counting a finished stream")
     func stats() async throws {
-        try await TestServer.with { server in
+        try await HTTPTestServer.with { server in
             _ = try await server.stream(agent: "support", input: "hi")
             let stats = try await server.get("/stats").json()
             for key in [
@@ -43,7 +43,7 @@ struct OperationsEndpointTests {
         _ = try await queue.enqueue(NewJob(name: "noop", priority: .high))
         _ = try await queue.enqueue(NewJob(name: "noop", priority: .low))
         _ = try await queue.enqueue(NewJob(name: "noop", runAt: Date().addingTimeInterval(3600)))
-        try await TestServer.with(jobQueue: queue) { server in
+        try await HTTPTestServer.with(jobQueue: queue) { server in
             let jobs = try #require(try await server.get("/stats").json()["jobs"] as? [String: Any])
             #expect(jobs["high_priority_queue"] as? Int == 1)
             #expect(jobs["low_priority_queue"] as? Int == 1)
@@ -59,7 +59,7 @@ struct OperationsEndpointTests {
 
     @Test("/metrics is Prometheus text with the hub's and the streams' series, counters that grow")
     func metrics() async throws {
-        try await TestServer.with { server in
+        try await HTTPTestServer.with { server in
             let before = try await server.get("/metrics")
             #expect(before.status == .ok)
             #expect(before.header("Content-Type") == "text/plain; version=0.0.4")

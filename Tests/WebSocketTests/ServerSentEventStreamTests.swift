@@ -9,7 +9,7 @@ import Testing
 struct ServerSentEventStreamTests {
     @Test("a POSTed stream sends every frame as an event, seq 1...N, and its text is the run's answer")
     func postStream() async throws {
-        try await TestServer.with { server in
+        try await HTTPTestServer.with { server in
             let input = "What's the weather in Paris?"
             let (response, events) = try await server.stream(agent: "assistant", input: input)
             #expect(response.status == .ok)
@@ -34,7 +34,7 @@ struct ServerSentEventStreamTests {
 
     @Test("the chunks of an answer without tools add up to the run's text, UTF-8 and line breaks intact")
     func chunksAddUp() async throws {
-        try await TestServer.with({ $0.streaming.chunkSize = 7 }) { server in
+        try await HTTPTestServer.with({ $0.streaming.chunkSize = 7 }) { server in
             let input = "Ünïcødé “quotes” — and\nnew lines ✓"
             let (_, events) = try await server.stream(agent: "support", input: input, id: "my-stream-1")
             let frames = try events.map { try $0.json() }
@@ -49,7 +49,7 @@ struct ServerSentEventStreamTests {
 
     @Test("GET /v1/streams/{id} replays a finished stream from the start, or after Last-Event-ID")
     func resume() async throws {
-        try await TestServer.with({ $0.streaming.chunkSize = 16 }) { server in
+        try await HTTPTestServer.with({ $0.streaming.chunkSize = 16 }) { server in
             let (response, original) = try await server.stream(agent: "assistant", input: "weather in Oslo")
             let id = try #require(response.header("X-Stream-ID"))
             #expect(original.count > 4)
@@ -75,11 +75,11 @@ struct ServerSentEventStreamTests {
     @Test("a client that disconnects leaves the stream running; another follows it live after Last-Event-ID")
     func disconnectAndFollow() async throws {
         // 20 ms before each offline chunk: the run lasts long enough to leave and come back.
-        try await TestServer.with({ $0.provider.simulationDelay = .milliseconds(20); $0.streaming.chunkSize = 4 }) { server in
+        try await HTTPTestServer.with({ $0.provider.simulationDelay = .milliseconds(20); $0.streaming.chunkSize = 4 }) { server in
             let firstTwo = Locked<[ServerSentEvent]>([])
             let reading = Task {
                 let response = try await server.post(
-                    "/v1/agents/support/stream", json: TestServer.requestBody(input: "hello", id: "left-early"))
+                    "/v1/agents/support/stream", json: HTTPTestServer.requestBody(input: "hello", id: "left-early"))
                 var reader = EventReader(response)
                 while let event = try await reader.next() {
                     let count = firstTwo.withLock { events -> Int in
@@ -112,8 +112,8 @@ struct ServerSentEventStreamTests {
     func shutdownEndsStreams() async throws {
         let seen = Locked<[ServerSentEvent]>([])
         // Small chunks, 20 ms apart: the first event arrives long before the run ends.
-        try await TestServer.with({ $0.provider.simulationDelay = .milliseconds(20); $0.streaming.chunkSize = 4 }) { server in
-            let response = try await server.post("/v1/agents/support/stream", json: TestServer.requestBody(input: "hi"))
+        try await HTTPTestServer.with({ $0.provider.simulationDelay = .milliseconds(20); $0.streaming.chunkSize = 4 }) { server in
+            let response = try await server.post("/v1/agents/support/stream", json: HTTPTestServer.requestBody(input: "hi"))
             var reader = EventReader(response)
             let first = try #require(try await reader.next())
             seen.withLock { $0.append(first) }

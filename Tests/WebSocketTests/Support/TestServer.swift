@@ -1,91 +1,75 @@
-import AsyncHTTPClient
-import Foundation
+import Hummingbird
+import Logging
 import NIOCore
 import RAAFStreaming
+import ServiceLifecycle
 import StreamingTestSupport
+import StreamingWebSocket
+import Synchronization
 
-/// A ``RealtimeServer`` on a free loopback port, for one test.
+/// A real server for the tests: Hummingbird with the streaming WebSocket endpoint on a free
+/// loopback port, the hub running beside it, the offline model behind the demo agents.
 struct TestServer: Sendable {
-    let server: RealtimeServer
-    let system: StreamingSystem
-    let baseURL: String
+    let hub: ConnectionHub
+    let port: Int
 
-    var hub: ConnectionHub { server.hub }
+    var url: String { "ws://127.0.0.1:\(port)/ws" }
+    var httpURL: String { "http://127.0.0.1:\(port)" }
 
-    /// Runs `body` against a server configured by `configure` (on top of the defaults: the
-    /// environment of the test process is ignored), then shuts it down gracefully and checks
-    /// that it stopped.
-    static func with(
-        _ configure: (inout StreamingConfiguration) -> Void = { _ in },
-        jobQueue: (any JobQueue)? = nil,
-        _ body: (TestServer) async throws -> Void
-    ) async throws {
-        let system = try Streaming.configure(environment: [:]) { configure(&$0) }
-        let server = RealtimeServer(system: system, host: "127.0.0.1", port: 0, jobQueue: jobQueue, handlesSignals: false)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
-            let outcome: Result<Void, any Error>
+    /// Runs `body` against a fresh server, then shuts it down gracefully.
+    static func run<Result: Sendable>(
+        hubOptions: ConnectionHubOptions = ConnectionHubOptions(),
+        streamOptions: AgentStreamOptions = AgentStreamOptions(),
+        options: WebSocketServerOptions = WebSocketServerOptions(),
+        provider: any ModelProvider = ScriptedModelProvider(),
+        authenticate: (@Sendable (String) -> String?)? = nil,
+        port: Int = 0,
+        _ body: (TestServer) async throws -> Result
+    ) async throws -> Result {
+        let streams = AgentStreamService(
+            runner: AgentRunner(provider: provider),
+            agents: { DemoAgents.all[$0] },
+            options: streamOptions
+        )
+        let hub = ConnectionHub(options: hubOptions, streams: streams, authenticate: authenticate)
+        let boundPort = Locked<Int?>(nil)
+        var logger = Logger(label: "test-server")
+        logger.logLevel = .warning
+        let app = Application(
+            router: Router(),
+            server: .streamingWebSocket(hub: hub, options: options),
+            configuration: .init(address: .hostname("127.0.0.1", port: port)),
+            services: [HubService(hub: hub)],
+            onServerRunning: { channel in boundPort.withLock { $0 = channel.localAddress?.port } },
+            logger: logger
+        )
+        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
             do {
-                try await waitUntil("the server to listen") { server.port != nil }
-                try await body(TestServer(server: server, system: system, baseURL: server.url!))
-                outcome = .success(())
+                try await waitUntil("the test server to listen") { boundPort.value != nil }
+                let result = try await body(TestServer(hub: hub, port: boundPort.value!))
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return result
             } catch {
-                outcome = .failure(error)
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
             }
-            await server.shutdown()
-            try await group.waitForAll()
-            try outcome.get()
         }
-        try await system.shutdown()
-    }
-
-    // MARK: Requests
-
-    /// Starts a stream of `agent` with `body` as the JSON request body.
-    func post(_ path: String, json body: String, headers: [(String, String)] = []) async throws -> HTTPClientResponse {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(string: body))
-        return try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-    }
-
-    func get(_ path: String, headers: [(String, String)] = []) async throws -> HTTPClientResponse {
-        var request = HTTPClientRequest(url: baseURL + path)
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        return try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-    }
-
-    /// Starts a stream and reads every event to the end.
-    func stream(agent: String, input: String, id: String? = nil) async throws -> (HTTPClientResponse, [ServerSentEvent]) {
-        let response = try await post("/v1/agents/\(agent)/stream", json: Self.requestBody(input: input, id: id))
-        var reader = EventReader(response)
-        return (response, try await reader.rest())
-    }
-
-    static func requestBody(input: String, id: String? = nil) -> String {
-        var fields: [String: String] = ["input": input]
-        if let id { fields["id"] = id }
-        let data = try! JSONSerialization.data(withJSONObject: fields)
-        return String(decoding: data, as: UTF8.self)
     }
 }
 
-extension HTTPClientResponse {
-    /// The whole body as text.
-    func text() async throws -> String {
-        String(buffer: try await body.collect(upTo: 1 << 22))
-    }
+/// Runs the hub beside the application and shuts it down with it.
+struct HubService: Service {
+    let hub: ConnectionHub
 
-    /// The whole body as a JSON object.
-    func json() async throws -> [String: Any] {
-        let text = try await text()
-        guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
-            throw EventStreamError.notAnObject(text)
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await hub.run()
+        } onGracefulShutdown: {
+            hub.shutdown()
         }
-        return object
     }
-
-    func header(_ name: String) -> String? { headers[name].first }
 }

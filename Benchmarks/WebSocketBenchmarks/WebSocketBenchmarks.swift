@@ -1,0 +1,118 @@
+// The WebSocket server under load, on loopback, against Python's websockets in the same run:
+// server CPU per delivered frame on fan-out, publish-to-receive latency at a steady rate,
+// and memory per idle connection. Run with `make bench`; figures go to docs/PERFORMANCE.md.
+import Benchmark
+import Foundation
+import NIOCore
+import NIOPosix
+
+private let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+
+/// Python's websockets server, started for one measurement; `nil` when Python or websockets is missing.
+private func withReferenceServer<Result>(_ body: (_ port: Int, _ pid: Int32) async throws -> Result) async throws -> Result? {
+    guard let server = try? Child(["python3", here.appendingPathComponent("reference_server.py").path]),
+        let line = server.line(startingWith: "listening"),
+        let port = Int(line.split(separator: " ")[1])
+    else { return nil }
+    defer { server.stop() }
+    return try await body(port, server.pid)
+}
+
+private func report(_ benchmark: Benchmark, _ name: String, _ result: FanOutResult) {
+    print(
+        "\(name): \(result.deliveries) deliveries in \(String(format: "%.2f", result.seconds)) s "
+            + "(\(Int(result.deliveriesPerSecond)) /s); server CPU per delivery: user "
+            + "\(String(format: "%.0f", result.userNanosecondsPerDelivery)) ns, total "
+            + "\(String(format: "%.0f", result.totalNanosecondsPerDelivery)) ns"
+    )
+}
+
+private func fanOutBenchmark(subscribers: Int, publishes: Int) {
+    Benchmark(
+        "fan-out to \(subscribers): server CPU per delivery (ns), ours vs websockets",
+        configuration: .init(
+            metrics: [
+                .custom("ours user ns/delivery"), .custom("ours total ns/delivery"),
+                .custom("websockets total ns/delivery"), .custom("ours/websockets total x100"),
+                .custom("ours deliveries/s", polarity: .prefersLarger),
+            ],
+            scalingFactor: .one,
+            maxDuration: .seconds(120),
+            maxIterations: 3
+        )
+    ) { benchmark in
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let ours = try await BenchServer.run { server in
+            try await FanOut.run(
+                port: server.port, subscribers: subscribers, publishes: publishes, setupFramesPerClient: 2,
+                group: group, serverCPU: { ProcFS.threadsCPU(prefix: BenchServer.threadPrefix) }
+            )
+        }
+        report(benchmark, "ours, fan-out \(subscribers)", ours)
+        benchmark.measurement(.custom("ours user ns/delivery"), Int(ours.userNanosecondsPerDelivery))
+        benchmark.measurement(.custom("ours total ns/delivery"), Int(ours.totalNanosecondsPerDelivery))
+        benchmark.measurement(.custom("ours deliveries/s", polarity: .prefersLarger), Int(ours.deliveriesPerSecond))
+        let reference = try await withReferenceServer { port, pid in
+            try await FanOut.run(
+                port: port, subscribers: subscribers, publishes: publishes, setupFramesPerClient: 1,
+                group: group, serverCPU: { ProcFS.cpu(statPath: "/proc/\(pid)/stat") ?? CPUTime(user: 0, system: 0) }
+            )
+        }
+        if let reference {
+            report(benchmark, "websockets, fan-out \(subscribers)", reference)
+            benchmark.measurement(.custom("websockets total ns/delivery"), Int(reference.totalNanosecondsPerDelivery))
+            benchmark.measurement(
+                .custom("ours/websockets total x100"),
+                Int(100 * ours.totalNanosecondsPerDelivery / reference.totalNanosecondsPerDelivery)
+            )
+        } else {
+            print("websockets reference skipped: needs python3 with websockets")
+        }
+    }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    fanOutBenchmark(subscribers: 100, publishes: 10_000)
+    fanOutBenchmark(subscribers: 1_000, publishes: 1_000)
+
+    Benchmark(
+        "latency: 100 subscribers, 400 publishes/s (40,000 deliveries/s), publish to receive (us)",
+        configuration: .init(
+            metrics: [.custom("p50 us"), .custom("p99 us"), .custom("p99.9 us"), .custom("max us")],
+            scalingFactor: .one,
+            maxDuration: .seconds(60),
+            maxIterations: 1
+        )
+    ) { benchmark in
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let samples = try await BenchServer.run { server in
+            try await Latency.run(port: server.port, subscribers: 100, rate: 400, seconds: 5, group: group)
+        }
+        let sorted = samples.sorted()
+        func percentile(_ p: Double) -> Int { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] / 1000 }
+        print("latency over \(sorted.count) deliveries: p50 \(percentile(0.5)) us, p99 \(percentile(0.99)) us, "
+            + "p99.9 \(percentile(0.999)) us, max \(sorted.last! / 1000) us")
+        benchmark.measurement(.custom("p50 us"), percentile(0.5))
+        benchmark.measurement(.custom("p99 us"), percentile(0.99))
+        benchmark.measurement(.custom("p99.9 us"), percentile(0.999))
+        benchmark.measurement(.custom("max us"), sorted.last! / 1000)
+    }
+
+    Benchmark(
+        "memory per idle connection, 5,000 connections (bytes)",
+        configuration: .init(
+            metrics: [.custom("bytes per idle connection")],
+            scalingFactor: .one,
+            maxDuration: .seconds(120),
+            maxIterations: 1
+        )
+    ) { benchmark in
+        let perConnection = try await BenchServer.run { server in
+            try await IdleMemory.measure(port: server.port, connections: 5_000) { server.hub.stats.connections }
+        }
+        print("memory per idle connection: \(perConnection) bytes")
+        benchmark.measurement(.custom("bytes per idle connection"), perConnection)
+    }
+}

@@ -1,0 +1,193 @@
+import HTTPTypes
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import NIOWebSocket
+import StreamingApplication
+
+/// Hummingbird's child channel for HTTP/1.1 with the streaming WebSocket endpoint.
+///
+/// Plain HTTP requests go to the application's router as usual. An upgrade request on
+/// ``WebSocketServerOptions/path`` becomes a WebSocket served by SwiftNIO handlers
+/// (``WebSocketConnectionHandler``), not by a Swift task: ``handle(value:logger:)`` returns
+/// as soon as the upgrade is done, and the connection lives in its channel pipeline.
+public struct StreamingWebSocketChannel: ServerChildChannel, HTTPChannelHandler {
+    enum UpgradeResult: Sendable {
+        case websocket
+        case notUpgraded(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+        case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, HTTPResponse.Status, String)
+    }
+
+    public struct Value: ServerChildChannelValue {
+        let upgradeResult: EventLoopFuture<UpgradeResult>
+        public let channel: any Channel
+    }
+
+    public let responder: HTTPChannelHandler.Responder
+    let admission: UpgradeAdmission
+    let options: WebSocketServerOptions
+    let http1: HTTP1Channel.Configuration
+    let outboxes = EventLoopOutboxes()
+
+    /// Creates the channel setup; see ``HTTPServerBuilder/streamingWebSocket(hub:options:http1:)``.
+    public init(
+        responder: @escaping HTTPChannelHandler.Responder,
+        hub: ConnectionHub,
+        options: WebSocketServerOptions,
+        http1: HTTP1Channel.Configuration = .init()
+    ) {
+        self.responder = Self.redirectingLateUpgrades(responder)
+        self.admission = UpgradeAdmission(hub: hub, options: options)
+        self.options = options
+        self.http1 = http1
+    }
+
+    public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let decision = NIOLoopBoundBox<UpgradeAdmission.Decision?>(nil, eventLoop: channel.eventLoop)
+            let upgrader = StreamingWebSocketUpgrader(
+                maxFrameSize: admission.hub.options.maxMessageSize,
+                shouldUpgrade: { channel, head in
+                    let verdict = admission.decide(head, remoteAddress: channel.remoteAddress?.description)
+                    decision.value = verdict
+                    switch verdict {
+                    case .accept(let accepted):
+                        var headers = HTTPHeaders()
+                        if let extensions = accepted.extensionsHeader { headers.add(name: "Sec-WebSocket-Extensions", value: extensions) }
+                        return channel.eventLoop.makeSucceededFuture(headers)
+                    case .refuse:
+                        return channel.eventLoop.makeSucceededFuture(nil)
+                    }
+                },
+                installHandlers: { channel in
+                    guard case .accept(let accepted) = decision.value else {
+                        throw NIOWebSocketUpgradeError.unsupportedWebSocketTarget
+                    }
+                    let handler = WebSocketConnectionHandler(
+                        hub: admission.hub,
+                        info: accepted.info,
+                        options: options,
+                        outbox: outboxes.outbox(for: channel.eventLoop),
+                        compression: accepted.extensionsHeader != nil
+                    )
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    return UpgradeResult.websocket
+                }
+            )
+            let upgradeConfiguration = NIOTypedHTTPServerUpgradeConfiguration(
+                upgraders: [upgrader],
+                notUpgradingCompletionHandler: { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try channel.pipeline.syncOperations.addHandlers(http1.additionalChannelHandlers())
+                        let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+                            wrappingChannelSynchronously: channel,
+                            configuration: .init(isOutboundHalfClosureEnabled: true)
+                        )
+                        if case .refuse(let status, let reason) = decision.value {
+                            return UpgradeResult.refused(asyncChannel, status, reason)
+                        }
+                        return UpgradeResult.notUpgraded(asyncChannel)
+                    }
+                }
+            )
+            var configuration = NIOUpgradableHTTPServerPipelineConfiguration(upgradeConfiguration: upgradeConfiguration)
+            configuration.enablePipelining = false  // Hummingbird's NIOAsyncChannel serialises requests
+            configuration.enableErrorHandling = false  // Hummingbird answers HTTP errors
+            configuration.enableResponseHeaderValidation = false  // HTTPTypes already validates
+            configuration.decoderConfiguration.maxHeaderFieldSize = http1.httpDecoder.maxHeaderFieldSize
+            configuration.decoderConfiguration.maxHeaderListSize = http1.httpDecoder.maxHeaderListSize
+            configuration.decoderConfiguration.maxHeaderFieldCount = http1.httpDecoder.maxHeaderFieldCount
+            let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            return Value(upgradeResult: result, channel: channel)
+        }
+    }
+
+    public func handle(value: Value, logger: Logger) async {
+        do {
+            switch try await value.upgradeResult.get() {
+            case .websocket:
+                // The connection now lives in its NIO handlers; nothing to wait for here.
+                return
+            case .notUpgraded(let http):
+                await handleHTTP(asyncChannel: http, logger: logger)
+            case .refused(let http, let status, let reason):
+                await refuse(http, status: status, reason: reason, logger: logger)
+            }
+        } catch {
+            logger.debug("WebSocket upgrade failed", metadata: ["error": "\(error)"])
+            try? await value.channel.close()
+        }
+    }
+
+    private func refuse(
+        _ asyncChannel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>,
+        status: HTTPResponse.Status,
+        reason: String,
+        logger: Logger
+    ) async {
+        let body = ByteBuffer(string: #"{"type":"error","code":"\#(Self.code(for: status))","message":"\#(reason)"}"#)
+        do {
+            try await asyncChannel.executeThenClose { _, outbound in
+                let head = HTTPResponse(
+                    status: status,
+                    headerFields: [.connection: "close", .contentType: "application/json", .contentLength: "\(body.readableBytes)"]
+                )
+                try await outbound.write(contentsOf: [.head(head), .body(body), .end(nil)])
+            }
+        } catch {
+            logger.trace("could not answer a refused upgrade", metadata: ["error": "\(error)"])
+        }
+    }
+
+    static func code(for status: HTTPResponse.Status) -> ProtocolErrorCode {
+        switch status {
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .serviceUnavailable: .serverBusy
+        case .notFound: .notFound
+        default: .invalidMessage
+        }
+    }
+
+    /// NIO only upgrades the first request of a connection. An upgrade request that arrives
+    /// later on a kept-alive connection is redirected to the same URI with the connection
+    /// closed, so the client retries on a fresh one (Hummingbird's WebSocket channel does the same).
+    static func redirectingLateUpgrades(_ responder: @escaping HTTPChannelHandler.Responder) -> HTTPChannelHandler.Responder {
+        struct RedirectedUpgrade: Error {}
+        return { request, responseWriter, channel in
+            guard request.headers[.upgrade]?.lowercased() == "websocket" else {
+                try await responder(request, responseWriter, channel)
+                return
+            }
+            let location = request.uri.query.map { "\(request.uri.path)?\($0)" } ?? request.uri.path
+            try await responseWriter.writeResponse(
+                HTTPResponse(status: .temporaryRedirect, headerFields: [.connection: "close", .location: location])
+            )
+            throw RedirectedUpgrade()
+        }
+    }
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1.1 with the streaming WebSocket endpoint: mount the real-time protocol into a
+    /// Hummingbird application.
+    ///
+    /// ```swift
+    /// let app = Application(router: router, server: .streamingWebSocket(hub: hub))
+    /// ```
+    /// Run `hub.run()` next to the application (a `ServiceGroup` does both) so heartbeats and
+    /// agent streams run, and call `hub.shutdown()` on graceful shutdown.
+    public static func streamingWebSocket(
+        hub: ConnectionHub,
+        options: WebSocketServerOptions = WebSocketServerOptions(),
+        http1: HTTP1Channel.Configuration = .init()
+    ) -> HTTPServerBuilder {
+        .init { responder in
+            StreamingWebSocketChannel(responder: responder, hub: hub, options: options, http1: http1)
+        }
+    }
+}
