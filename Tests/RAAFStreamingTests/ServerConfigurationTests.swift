@@ -139,3 +139,20 @@ struct ServerConfigurationTests {
         #expect(options == AgentStreamOptions(maxReplayFrames: 12, retention: .seconds(9), maxRetainedStreams: 3, maxActiveStreams: 2))
     }
 }
+
+extension ServerConfigurationTests {
+    @Test func theWebSocketEndpointTakesTheTransportSettings() {
+        var websocket = WebSocketSettings()
+        websocket.path = "/live"
+        websocket.bufferSize = 4096
+        websocket.enableCompression = false
+        websocket.maxMessageSize = 9000
+        websocket.allowedOrigins = ["https://a.example", "https://b.example"]
+        let options = RealtimeServer.webSocketOptions(websocket)
+        #expect(options.path == "/live")
+        #expect(options.bufferSize == 4096)
+        #expect(!options.enableCompression)
+        #expect(options.maxDecompressedMessageSize == 9000)
+        #expect(options.allowedOrigins == ["https://a.example", "https://b.example"])
+    }
+}

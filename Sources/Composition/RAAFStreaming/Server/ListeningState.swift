@@ -17,7 +17,8 @@ final class ListeningState: Sendable {
     private struct State {
         var address: Address?
         var end: Result<Void, any Error>?
-        var waiters: [CheckedContinuation<Address, any Error>] = []
+        var waiters: [Int: CheckedContinuation<Address, any Error>] = [:]
+        var nextWaiter = 0
     }
 
     private let state = Mutex(State())
@@ -33,7 +34,7 @@ final class ListeningState: Sendable {
             defer { state.waiters.removeAll() }
             return state.waiters
         }
-        for waiter in waiters { waiter.resume(returning: bound) }
+        for waiter in waiters.values { waiter.resume(returning: bound) }
     }
 
     /// The server stopped, with `error` or cleanly: waiters that are still waiting fail.
@@ -43,23 +44,33 @@ final class ListeningState: Sendable {
             defer { state.waiters.removeAll() }
             return state.waiters
         }
-        for waiter in waiters { waiter.resume(throwing: error ?? RealtimeServerError.stoppedBeforeListening) }
+        for waiter in waiters.values { waiter.resume(throwing: error ?? RealtimeServerError.stoppedBeforeListening) }
     }
 
-    /// The bound address, as soon as there is one.
+    /// The bound address, as soon as there is one; throws `CancellationError` when the
+    /// waiting task is cancelled first.
     func wait() async throws -> Address {
-        try await withCheckedThrowingContinuation { continuation in
-            let outcome = state.withLock { state -> Result<Address, any Error>? in
-                if let address = state.address { return .success(address) }
-                switch state.end {
-                case .failure(let error): return .failure(error)
-                case .success: return .failure(RealtimeServerError.stoppedBeforeListening)
-                case nil:
-                    state.waiters.append(continuation)
-                    return nil
+        let id = state.withLock { state -> Int in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let outcome = state.withLock { state -> Result<Address, any Error>? in
+                    if let address = state.address { return .success(address) }
+                    switch state.end {
+                    case .failure(let error): return .failure(error)
+                    case .success: return .failure(RealtimeServerError.stoppedBeforeListening)
+                    case nil:
+                        if Task.isCancelled { return .failure(CancellationError()) }
+                        state.waiters[id] = continuation
+                        return nil
+                    }
                 }
+                if let outcome { continuation.resume(with: outcome) }
             }
-            if let outcome { continuation.resume(with: outcome) }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(throwing: CancellationError())
         }
     }
 }

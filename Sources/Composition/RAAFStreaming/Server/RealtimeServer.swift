@@ -7,8 +7,8 @@ import StreamingDomain
 import StreamingWebSocket
 
 /// The real-time server of a ``StreamingSystem``: a ``ConnectionHub`` and its agent streams
-/// behind one Hummingbird HTTP server (Server-Sent Events, `/health`, `/stats`, `/metrics`),
-/// run together in a swift-service-lifecycle `ServiceGroup`.
+/// behind one Hummingbird HTTP server (the WebSocket endpoint on `websocket.path`, Server-Sent
+/// Events, `/health`, `/stats`, `/metrics`), run together in a swift-service-lifecycle `ServiceGroup`.
 ///
 /// ```swift
 /// let system = try Streaming.configure()
@@ -78,16 +78,9 @@ public final class RealtimeServer: Sendable {
         let listening = ListeningState()
         let application = Application(
             router: router,
-            // ┌───────────────────────────────────────────────────────────────────────────┐
-            // │ THE SERVER BUILDER: the one place the HTTP server is chosen.              │
-            // │ Until the WebSocket connection path lands in main this is plain HTTP/1;   │
-            // │ then it becomes                                                           │
-            // │   .streamingWebSocket(hub: hub, options: WebSocketServerOptions(...))     │
-            // │ built from `configuration.websocket` (path, bufferSize,                   │
-            // │ enableCompression, allowedOrigins), which sends non-upgrade requests to   │
-            // │ this same router.                                                         │
-            // └───────────────────────────────────────────────────────────────────────────┘
-            server: .http1(),
+            // The WebSocket endpoint (upgrades on `websocket.path`) in front of this router,
+            // which serves every request that is not an upgrade.
+            server: .streamingWebSocket(hub: hub, options: Self.webSocketOptions(configuration.websocket)),
             configuration: ApplicationConfiguration(
                 address: .hostname(host ?? configuration.websocket.host, port: port ?? configuration.websocket.port),
                 serverName: "raaf-streaming"
@@ -164,6 +157,18 @@ public final class RealtimeServer: Sendable {
                 maxActiveStreams: streaming.maxActiveStreams
             ),
             logger: system.logger(LogLabel.streaming)
+        )
+    }
+
+    /// The transport settings of the WebSocket endpoint; decompressed messages are held to the
+    /// same limit as plain ones.
+    static func webSocketOptions(_ websocket: WebSocketSettings) -> WebSocketServerOptions {
+        WebSocketServerOptions(
+            path: websocket.path,
+            bufferSize: websocket.bufferSize,
+            enableCompression: websocket.enableCompression,
+            maxDecompressedMessageSize: websocket.maxMessageSize,
+            allowedOrigins: Set(websocket.allowedOrigins)
         )
     }
 
