@@ -81,7 +81,8 @@ final class Child {
         }
     }
 
+    /// Kills the child: SIGKILL, because children of this process inherit a blocked SIGTERM.
     func stop() {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 }

@@ -6,6 +6,9 @@ import Foundation
 import NIOCore
 import NIOPosix
 
+/// The load clients' event loop: one thread, named NIO-ELT-*, apart from the server's.
+private let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
 private let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
 /// Python's websockets server, started for one measurement; `nil` when Python or websockets is missing.
@@ -41,8 +44,7 @@ private func fanOutBenchmark(subscribers: Int, publishes: Int) {
             maxIterations: 3
         )
     ) { benchmark in
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { try? group.syncShutdownGracefully() }
+        let group = clientGroup
         let ours = try await BenchServer.run { server in
             try await FanOut.run(
                 port: server.port, subscribers: subscribers, publishes: publishes, setupFramesPerClient: 2,
@@ -85,8 +87,7 @@ let benchmarks: @Sendable () -> Void = {
             maxIterations: 1
         )
     ) { benchmark in
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { try? group.syncShutdownGracefully() }
+        let group = clientGroup
         let samples = try await BenchServer.run { server in
             try await Latency.run(port: server.port, subscribers: 100, rate: 400, seconds: 5, group: group)
         }

@@ -277,7 +277,9 @@ struct JSONParser {
         }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         if isInteger, let value = Int(text) { return .int(value) }
-        guard let value = Double(text) else { throw JSONParseError(reason: "invalid number", offset: start) }
+        guard let value = Double(text), value.isFinite else {
+            throw JSONParseError(reason: "number out of range", offset: start)
+        }
         return .double(value)
     }
 

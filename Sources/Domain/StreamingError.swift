@@ -26,6 +26,13 @@ public enum StreamingError: Error, Sendable, Hashable {
     case listenerLimitExceeded(topic: String, limit: Int)
     /// A named thing (agent, task, stream) does not exist.
     case notFound(String)
+    /// The peer requires authentication, or refused the credentials it was given.
+    case unauthorized(String)
+    /// The authenticated identity may not do this (another identity's stream, for example).
+    case forbidden(String)
+    /// A server refused a request with an error `code` that has no case of its own
+    /// (`server_busy`, `internal_error`, ...); `message` is the server's explanation.
+    case server(code: String, message: String)
 
     /// The stable code of this error, as protocol frames and logs carry it.
     public var code: String {
@@ -42,6 +49,9 @@ public enum StreamingError: Error, Sendable, Hashable {
         case .configuration: "configuration"
         case .listenerLimitExceeded: "listener_limit"
         case .notFound: "not_found"
+        case .unauthorized: "unauthorized"
+        case .forbidden: "forbidden"
+        case .server(let code, _): code
         }
     }
 
@@ -50,6 +60,7 @@ public enum StreamingError: Error, Sendable, Hashable {
         switch self {
         case .connection, .timeout, .rateLimited: true
         case .provider(let status, _): status >= 500
+        case .server(let code, _): code == "server_busy"
         default: false
         }
     }
@@ -71,6 +82,9 @@ extension StreamingError: CustomStringConvertible {
         case .configuration(let variable, let reason): "invalid configuration \(variable): \(reason)"
         case .listenerLimitExceeded(let topic, let limit): "topic \"\(topic)\" already has \(limit) listeners"
         case .notFound(let what): "not found: \(what)"
+        case .unauthorized(let detail): "unauthorized: \(detail)"
+        case .forbidden(let detail): "forbidden: \(detail)"
+        case .server(let code, let message): "server error \(code): \(message)"
         }
     }
 }

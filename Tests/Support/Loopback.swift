@@ -8,6 +8,31 @@ public enum Loopback {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EMFILE) }
         defer { close(fd) }
+        return try bindToFreePort(fd)
+    }
+
+    /// A port held bound but never listening, for as long as this object lives: a connection
+    /// to it is refused, and no other test's server can take it meanwhile (a port from
+    /// ``freePort()`` can be taken by a parallel test between the check and the use).
+    public final class RefusingPort: Sendable {
+        public let port: Int
+        private let fd: Int32
+
+        public init() throws {
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw POSIXError(.EMFILE) }
+            do {
+                port = try Loopback.bindToFreePort(fd)
+            } catch {
+                close(fd)
+                throw error
+            }
+        }
+
+        deinit { close(fd) }
+    }
+
+    private static func bindToFreePort(_ fd: Int32) throws -> Int {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")

@@ -81,7 +81,15 @@ public final class AgentStreamService: Sendable {
             registry.active += 1
             registry.started += 1
         }
-        startsContinuation.yield(stream)
+        if case .terminated = startsContinuation.yield(stream) {
+            // shutdown() finished the queue between the check above and here: undo the start.
+            registry.withLock { registry in
+                registry.streams[id] = nil
+                registry.active -= 1
+                registry.started -= 1
+            }
+            throw ProtocolFailure(.serverBusy, "the server is shutting down", streamID: id)
+        }
         return stream
     }
 

@@ -25,5 +25,14 @@ public struct CloseCode: RawRepresentable, Sendable, Hashable, CustomStringConve
     /// 1013: the server is at capacity; try again later.
     public static let tryAgainLater = CloseCode(rawValue: 1013)
 
+    /// Whether `code` may be sent in a close frame: the codes RFC 6455 defines for that
+    /// (not 1004, 1005, 1006 or 1015), and the 3000–4999 range for libraries and applications.
+    public static func mayBeSent(_ code: UInt16) -> Bool {
+        switch code {
+        case 1000...1003, 1007...1014, 3000...4999: true
+        default: false
+        }
+    }
+
     public var description: String { String(rawValue) }
 }

@@ -88,7 +88,12 @@ public final class Connection: Sendable {
     @discardableResult
     func deliver(_ frame: OutboundFrame) -> Bool {
         if sink.send(frame) { return true }
-        state.withLock { $0.missed += 1 }
+        let first = state.withLock { state -> Bool in
+            state.missed += 1
+            return state.missed == 1
+        }
+        // Counted before the transport hears of it, so its `drained` call sees this drop.
+        if first { sink.refused() }
         return false
     }
 }

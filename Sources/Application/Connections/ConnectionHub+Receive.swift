@@ -117,9 +117,9 @@ extension ConnectionHub {
     private func startStream(id: String?, agent: String, input: String, for connection: Connection)
         throws(ProtocolFailure)
     {
-        let running = connection.state.withLock { state in
-            state.streams.count { streams.stream($0)?.isFinished == false }
-        }
+        // Streams are looked at outside the connection's lock: `AgentStream.append` takes the
+        // two locks the other way round (a dropped frame counts as missed under the stream's lock).
+        let running = connection.state.withLock { $0.streams }.count { streams.stream($0)?.isFinished == false }
         guard running < options.maxStreamsPerConnection else {
             throw ProtocolFailure(
                 .serverBusy, "at most \(options.maxStreamsPerConnection) streams per connection", streamID: id)
@@ -130,6 +130,11 @@ extension ConnectionHub {
 
     private func resume(_ id: String, after afterSeq: Int, for connection: Connection) throws(ProtocolFailure) {
         let stream = try ownedStream(id, by: connection)
+        let lastSeq = stream.lastSeq
+        guard afterSeq <= lastSeq else {
+            throw ProtocolFailure(
+                .invalidMessage, "after_seq \(afterSeq) is past the stream's last frame (\(lastSeq))", streamID: id)
+        }
         guard follow(stream, after: afterSeq, by: connection, announce: true) else {
             throw ProtocolFailure(
                 .notFound, "frames after \(afterSeq) of stream \"\(id)\" are no longer kept", streamID: id)
@@ -142,9 +147,11 @@ extension ConnectionHub {
             announce ? ServerFrame.resumed(id: stream.id, afterSeq: afterSeq, lastSeq: lastSeq, finished: finished) : nil
         }
         if followed {
+            // Forget finished streams so the set stays as small as the live ones; found outside
+            // the connection's lock, for the lock order explained in `startStream`.
+            let ended = connection.state.withLock { $0.streams }.filter { streams.stream($0)?.isFinished != false }
             connection.state.withLock { state in
-                // Forget finished streams so the set stays as small as the live ones.
-                state.streams = state.streams.filter { streams.stream($0)?.isFinished == false }
+                state.streams.subtract(ended)
                 state.streams.insert(stream.id)
             }
         }

@@ -77,6 +77,17 @@ public final class ConnectionHub: Sendable {
         registry.withLock { $0.isShutDown || $0.connections.count >= options.maxConnections }
     }
 
+    /// Whether a client may be accepted now, asked by a transport before it accepts one (a
+    /// WebSocket upgrade answered 503 otherwise). A refusal counts in
+    /// ``ConnectionHubStats/refused``, as one by ``connect(_:info:)`` does.
+    public func hasRoomForConnection() -> Bool {
+        registry.withLock { registry in
+            guard registry.isShutDown || registry.connections.count >= options.maxConnections else { return true }
+            registry.refused += 1
+            return false
+        }
+    }
+
     // MARK: Connections
 
     /// Registers a new connection and greets it with a `connected` frame.
@@ -113,15 +124,18 @@ public final class ConnectionHub: Sendable {
     ///
     /// Streams it started keep running, so the client can resume them after reconnecting.
     public func disconnect(_ connection: Connection, code: CloseCode? = nil) {
-        let (wasOpen, channels, followed) = connection.state.withLock { state in
+        let (wasOpen, channels, followed, missed) = connection.state.withLock { state in
             defer {
                 state.isOpen = false
                 state.channels.removeAll()
                 state.streams.removeAll()
+                state.missed = 0
             }
-            return (state.isOpen, state.channels, state.streams)
+            return (state.isOpen, state.channels, state.streams, state.missed)
         }
         guard wasOpen else { return }
+        // Frames it never got stay counted in `stats.dropped`, which only counts open connections' pending drops.
+        dropped.add(missed, ordering: .relaxed)
         registry.withLock { registry in
             registry.connections[connection.id] = nil
             for channel in channels { Self.remove(connection.id, from: channel, in: &registry) }
@@ -148,10 +162,14 @@ public final class ConnectionHub: Sendable {
         }
         guard missed > 0 else { return }
         dropped.add(missed, ordering: .relaxed)
-        if !connection.deliver(ServerFrame.missed(missed)) {
-            // Still full: count the notice's frames again next time.
+        // Straight to the sink, not through `deliver`: a notice that does not fit is not itself
+        // a frame the client missed, so it must not add to the count it will report.
+        if !connection.sink.send(ServerFrame.missed(missed)) {
+            // Still full: count the notice's frames again next time, and have the transport
+            // say when there is room.
             connection.state.withLock { $0.missed += missed }
             dropped.subtract(missed, ordering: .relaxed)
+            connection.sink.refused()
         }
     }
 

@@ -1,6 +1,7 @@
 /// Limits and timings of a ``ConnectionHub``.
 public struct ConnectionHubOptions: Sendable, Hashable {
-    /// The most connections at once; the next is refused (`server_busy`, close 1013).
+    /// The most connections at once; the next is refused: HTTP 503 at the WebSocket upgrade,
+    /// or `server_busy` and close 1013 when it raced past that check.
     public var maxConnections: Int
     /// The largest message accepted, in bytes; a larger one is `too_large` and closes with 1009.
     public var maxMessageSize: Int
@@ -50,6 +51,6 @@ public struct ConnectionHubStats: Sendable, Hashable {
     public var dropped: Int
     /// Connections accepted since start.
     public var accepted: Int
-    /// Connections refused since start (capacity).
+    /// Connections refused since start for capacity or shutdown, at the upgrade or after it.
     public var refused: Int
 }

@@ -12,6 +12,16 @@ public protocol ConnectionSink: AnyObject, Sendable {
     /// how many frames it missed.
     func send(_ frame: OutboundFrame) -> Bool
 
+    /// The hub counted a frame that ``send(_:)`` refused: the first since the client was last
+    /// told, or one more after a `missed` notice that could not be sent either.
+    ///
+    /// The transport must call ``ConnectionHub/drained(_:)`` once it has room again. One whose
+    /// buffer is full only while its socket is (and that reports the socket becoming writable)
+    /// has nothing more to do: the default does nothing. One that also refuses while the socket
+    /// still takes bytes (a burst over a queue's budget) must check for room here, or a burst
+    /// that ends while the socket is writable leaves the client never told.
+    func refused()
+
     /// Sends a close frame with `code` and a short `reason`, then closes the connection.
     /// The transport reports the end with ``ConnectionHub/disconnect(_:code:)``.
     func close(code: CloseCode, reason: String)
@@ -19,4 +29,8 @@ public protocol ConnectionSink: AnyObject, Sendable {
     /// Sends a heartbeat ping; the transport answers the client's pong with
     /// ``ConnectionHub/heard(from:)``.
     func ping()
+}
+
+extension ConnectionSink {
+    public func refused() {}
 }

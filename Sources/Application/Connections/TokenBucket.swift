@@ -9,6 +9,8 @@ struct TokenBucket: Sendable {
     var updatedAt: ContinuousClock.Instant
 
     init(capacity: Int, period: Duration, now: ContinuousClock.Instant) {
+        // At least one message per period: a zero capacity would divide by zero below.
+        let capacity = max(1, capacity)
         self.capacity = Double(capacity)
         let nanoseconds = Double(period.components.seconds) * 1e9 + Double(period.components.attoseconds) / 1e9
         self.refillPerNanosecond = Double(capacity) / max(nanoseconds, 1)

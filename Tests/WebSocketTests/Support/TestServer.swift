@@ -71,5 +71,8 @@ struct HubService: Service {
         } onGracefulShutdown: {
             hub.shutdown()
         }
+        // A test may call `hub.shutdown()` itself (the 1001 close); `run()` then returns early,
+        // and a service that ends before the group's shutdown would fail the group.
+        try? await gracefulShutdown()
     }
 }

@@ -14,6 +14,8 @@ final class EventLoopOutbox: Sendable {
     enum Item {
         case frame(WebSocketSink, OutboundFrame)
         case ping(WebSocketSink)
+        /// The hub counted a refused frame: report room, if there is some, after the frames before it.
+        case refused(WebSocketSink)
         case close(WebSocketSink, CloseCode, String)
     }
 
@@ -59,6 +61,7 @@ final class EventLoopOutbox: Sendable {
             switch item {
             case .frame(let sink, let frame): sink.handler.value.append(frame, touched: &state.touched)
             case .ping(let sink): sink.handler.value.appendPing(touched: &state.touched)
+            case .refused(let sink): sink.handler.value.reportRoom()
             case .close(let sink, let code, let reason): sink.handler.value.appendClose(code, reason, touched: &state.touched)
             }
         }

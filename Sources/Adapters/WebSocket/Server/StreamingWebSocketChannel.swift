@@ -135,7 +135,8 @@ public struct StreamingWebSocketChannel: ServerChildChannel, HTTPChannelHandler 
         reason: String,
         logger: Logger
     ) async {
-        let body = ByteBuffer(string: #"{"type":"error","code":"\#(Self.code(for: status))","message":"\#(reason)"}"#)
+        // The reason may quote the request (its origin, its path): encoded, not pasted.
+        let body = ByteBuffer(bytes: ServerFrame.error(ProtocolFailure(Self.code(for: status), reason)).bytes)
         do {
             try await asyncChannel.executeThenClose { _, outbound in
                 let head = HTTPResponse(

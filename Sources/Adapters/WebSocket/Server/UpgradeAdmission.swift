@@ -30,7 +30,7 @@ struct UpgradeAdmission: Sendable {
         {
             return .refuse(.forbidden, "origin \(origin) is not allowed")
         }
-        guard !hub.isAtCapacity else { return .refuse(.serviceUnavailable, "the server is at its connection limit") }
+        guard hub.hasRoomForConnection() else { return .refuse(.serviceUnavailable, "the server is at its connection limit") }
 
         var identity: String?
         if let token = Self.token(headers: head.headers, query: query) {

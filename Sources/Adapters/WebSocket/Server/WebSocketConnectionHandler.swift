@@ -72,8 +72,14 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, let connection { hub.drained(connection) }
+        reportRoom()
         context.fireChannelWritabilityChanged()
+    }
+
+    /// Lets the hub tell the client what it missed, if the channel takes frames again; when it
+    /// does not, its writability change calls this later.
+    func reportRoom() {
+        if let context, context.channel.isWritable, let connection { hub.drained(connection) }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -95,6 +101,10 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
             context.close(promise: nil)
             return
         }
+        // Once a close is queued, the frame decoder reports whatever the peer still sends
+        // (the rest of an oversized frame) as errors: closing now would lose the error and
+        // close frames queued before them. The channel closes once they are written.
+        guard !isClosing else { return }
         switch error {
         case NIOWebSocketError.invalidFrameLength:
             hub.fail(connection, .messageTooLarge(limit: maxMessageSize))
@@ -106,11 +116,16 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         }
     }
 
+    /// Whether a close frame is queued or sent: nothing more from the peer is acted on.
+    private var isClosing: Bool {
+        closeSent || sink?.isClosing.load(ordering: .relaxed) == true
+    }
+
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        guard let connection, !closeSent else { return }
+        guard let connection, !isClosing else { return }
         guard let maskKey = frame.maskKey else {
             hub.fail(connection, .framing("client frames must be masked"))
             return
@@ -196,7 +211,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         var payload = payload
         var code = CloseCode.normal
         if payload.readableBytes >= 2, let raw = payload.readInteger(as: UInt16.self) {
-            code = CloseCode(rawValue: raw)
+            // Echo the peer's code only when it may appear in a close frame (RFC 6455 7.4).
+            code = CloseCode.mayBeSent(raw) ? CloseCode(rawValue: raw) : .protocolError
         } else if payload.readableBytes == 1 {
             code = .protocolError
         }

@@ -35,6 +35,13 @@ final class WebSocketSink: ConnectionSink {
         return true
     }
 
+    func refused() {
+        // Frames are refused while the channel is still writable when a burst outruns this
+        // loop's drains; then no writability change will come. Check once the queue is drained.
+        guard !isClosing.load(ordering: .relaxed) else { return }
+        outbox.enqueue(.refused(self))
+    }
+
     func close(code: CloseCode, reason: String) {
         guard !isClosing.exchange(true, ordering: .relaxed) else { return }
         // Queued behind the frames already sent, so an error frame arrives before the close.

@@ -1,0 +1,59 @@
+import Synchronization
+
+/// A one-way flag tasks can wait on: set once, seen by every waiter, present and future.
+///
+/// The client sets one when ``WebSocketClient/close()`` is called (to cut a reconnect wait
+/// short) and one when ``WebSocketClient/run()`` has ended (for `close()` to wait on).
+final class ClientSignal: Sendable {
+    private struct State {
+        var isSet = false
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextID = 0
+    }
+
+    private let state = Mutex(State())
+
+    var isSet: Bool { state.withLock { $0.isSet } }
+
+    /// Sets the flag and wakes every waiter; later calls do nothing.
+    func set() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard !state.isSet else { return [] }
+            state.isSet = true
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once the flag is set, or when the calling task is cancelled.
+    func wait() async {
+        let id = state.withLock { state -> Int in
+            state.nextID += 1
+            return state.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.isSet || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+        }
+    }
+
+    /// Returns after `duration`, or earlier once the flag is set.
+    func wait(atMost duration: Duration) async {
+        guard !isSet else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await Task.sleep(for: duration) }
+            group.addTask { await self.wait() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+}
