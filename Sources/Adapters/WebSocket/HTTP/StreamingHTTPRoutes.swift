@@ -21,7 +21,8 @@ import StreamingDomain
 ///
 /// Failures answer with the protocol's error object, `{"type":"error","code":...,"message":...}`,
 /// and the status that fits the code: 400 `invalid_message`, 401 `unauthorized`,
-/// 403 `forbidden`, 404 `not_found`, 413 `too_large`, 503 `server_busy`.
+/// 403 `forbidden`, 404 `not_found` (410 when the frames a reader asks for are no longer
+/// kept), 413 `too_large`, 503 `server_busy`.
 ///
 /// When the hub requires authentication, the stream routes do too: a bearer token in the
 /// `Authorization` header, or a `token` query parameter for a browser `EventSource`, which
@@ -129,6 +130,11 @@ public struct StreamingHTTPRoutes: Sendable {
             throw HTTPFailure(.forbidden, "stream \"\(id)\" belongs to another identity", streamID: id)
         }
         let after = try lastEventID(of: request)
+        let lastSeq = stream.lastSeq
+        // As for `resume`: a seq the stream never sent is a client error, not a wait.
+        guard after <= lastSeq else {
+            throw HTTPFailure(.invalidMessage, "Last-Event-ID \(after) is past the stream's last frame (\(lastSeq))", streamID: id)
+        }
         guard stream.canReplay(after: after) else {
             throw HTTPFailure(.notFound, "frames after \(after) of stream \"\(id)\" are no longer kept", streamID: id, status: .gone)
         }
