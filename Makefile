@@ -22,6 +22,7 @@ examples:
 	$(SWIFT) run --skip-build BasicStreaming
 	$(SWIFT) run --skip-build EventDriven
 	env -u OPENAI_API_KEY -u OPENAI_BASE_URL $(SWIFT) run --skip-build RemoteModel
+	$(SWIFT) run --skip-build RealtimeServer
 
 ## Benchmarks (release build, in its own build folder): see docs/PERFORMANCE.md.
 ## A throwaway redis-server is started for the Redis benchmarks unless REDIS_URL is set.

@@ -148,6 +148,18 @@ let package = Package(
             path: "Examples/RemoteModel",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "RealtimeServer",
+            dependencies: [
+                "RAAFStreaming",
+                "StreamingWebSocket",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/RealtimeServer",
+            swiftSettings: swiftSettings
+        ),
 
         // Helpers shared by the test targets: waiting on conditions, child processes, fakellm.
         .target(

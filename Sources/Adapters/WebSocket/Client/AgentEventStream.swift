@@ -14,14 +14,17 @@ public struct AgentEventStream: AsyncSequence, Sendable {
     /// The stream's id, as the server knows it.
     public let id: String
     let base: AsyncThrowingStream<AgentStreamEvent, any Error>
+    /// Called for every event the consumer reads, so the client knows its buffer drains.
+    let consumed: (@Sendable () -> Void)?
 
-    init(id: String, base: AsyncThrowingStream<AgentStreamEvent, any Error>) {
+    init(id: String, base: AsyncThrowingStream<AgentStreamEvent, any Error>, consumed: (@Sendable () -> Void)? = nil) {
         self.id = id
         self.base = base
+        self.consumed = consumed
     }
 
     /// The iterator; make one per stream.
-    public func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator()) }
+    public func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator(), consumed: consumed) }
 
     /// Iterates the events in `seq` order; throws the stream's ``StreamingDomain/StreamingError``.
     public struct Iterator: AsyncIteratorProtocol {
@@ -29,11 +32,12 @@ public struct AgentEventStream: AsyncSequence, Sendable {
         public typealias Failure = StreamingError
 
         var base: AsyncThrowingStream<AgentStreamEvent, any Error>.AsyncIterator
+        let consumed: (@Sendable () -> Void)?
 
         /// The next event, or `nil` after `complete` (or once the iterating task is cancelled).
         public mutating func next() async throws(StreamingError) -> AgentStreamEvent? {
             do {
-                return try await base.next()
+                return taken(try await base.next())
             } catch {
                 throw Self.typed(error)
             }
@@ -44,10 +48,15 @@ public struct AgentEventStream: AsyncSequence, Sendable {
             -> AgentStreamEvent?
         {
             do {
-                return try await base.next(isolation: actor)
+                return taken(try await base.next(isolation: actor))
             } catch {
                 throw Self.typed(error)
             }
+        }
+
+        private func taken(_ event: AgentStreamEvent?) -> AgentStreamEvent? {
+            if event != nil { consumed?() }
+            return event
         }
 
         static func typed(_ error: any Error) -> StreamingError {

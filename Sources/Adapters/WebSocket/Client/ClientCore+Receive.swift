@@ -49,6 +49,12 @@ extension ClientCore {
             effects.append(.message(.streamEvent(event)))
             return
         }
+        if streams[id]!.paused || streams[id]!.buffered >= maxBufferedEvents {
+            // The consumer is behind: drop the frame, the resume after the drain replays it.
+            if !streams[id]!.paused { bufferPauses += 1 }
+            streams[id]!.paused = true
+            return
+        }
         switch streams[id]!.sequencer.accept(event.seq) {
         case .duplicate:
             break
@@ -56,6 +62,8 @@ extension ClientCore {
             resume(id, force: false, &effects)
         case .deliver:
             let continuation = streams[id]!.continuation
+            streams[id]!.buffered += 1
+            bufferHighWaterMark = max(bufferHighWaterMark, streams[id]!.buffered)
             effects.append(.deliver(continuation, event))
             if event.isComplete {
                 removeStream(id)
@@ -107,6 +115,8 @@ extension ClientCore {
 
     private mutating func streamFailed(_ id: String, _ frame: ErrorFrame, _ effects: inout [ClientEffect]) {
         if let seq = frame.seq {
+            // Dropped while paused, like the frames before it; the resume replays it.
+            if streams[id]!.paused { return }
             // The stream's last frame: in order like the others.
             switch streams[id]!.sequencer.accept(seq) {
             case .duplicate: return

@@ -28,6 +28,12 @@ struct StreamTracker: Sendable {
     var resumeInFlight = false
     /// Whether the stream was started again after the server did not know it on resume.
     var restarted = false
+    /// Events handed to the consumer's buffer and not read yet (an upper bound: an event
+    /// counts from the moment it is decided, before it is yielded).
+    var buffered = 0
+    /// Whether the buffer filled up: frames are dropped until the consumer drains it, then
+    /// a `resume` after the last buffered `seq` fetches them again.
+    var paused = false
 }
 
 /// The client's whole state, with no I/O: what is subscribed, queued, awaited and streamed,
@@ -70,10 +76,17 @@ struct ClientCore: Sendable {
     var nextRequestID = 0
     var streams: [String: StreamTracker] = [:]
     var streamOrder: [String] = []
+    /// The most unread events held per agent stream.
+    let maxBufferedEvents: Int
+    /// The most unread events any stream has held at once (for tests and diagnostics).
+    var bufferHighWaterMark = 0
+    /// How many times a stream's buffer filled up and its frames were dropped for a later resume.
+    var bufferPauses = 0
 
-    init(maxQueuedMessages: Int, token: String?) {
+    init(maxQueuedMessages: Int, token: String?, maxBufferedEvents: Int = 1024) {
         self.outbox = BoundedQueue(capacity: maxQueuedMessages)
         self.token = token
+        self.maxBufferedEvents = max(1, maxBufferedEvents)
     }
 
     var isClosing: Bool {
@@ -185,6 +198,17 @@ struct ClientCore: Sendable {
         return tracker
     }
 
+    /// The consumer of stream `id` read one event: once a paused stream's buffer is down to
+    /// half, ask for the frames dropped meanwhile.
+    mutating func consumed(_ id: String, _ effects: inout [ClientEffect]) {
+        guard streams[id] != nil else { return }
+        streams[id]!.buffered = max(0, streams[id]!.buffered - 1)
+        guard streams[id]!.paused, streams[id]!.buffered <= maxBufferedEvents / 2 else { return }
+        streams[id]!.paused = false
+        // Offline, the next connection's handshake resumes it.
+        if session != nil { resume(id, force: true, &effects) }
+    }
+
     /// Asks for a replay of stream `id` after its last delivered frame, unless one is coming.
     mutating func resume(_ id: String, force: Bool, _ effects: inout [ClientEffect]) {
         guard let tracker = streams[id], tracker.started, force || !tracker.resumeInFlight else { return }
@@ -202,7 +226,8 @@ struct ClientCore: Sendable {
         if token != nil { handshake.append(.auth) }
         handshake += channels.map(Outgoing.subscribe)
         for id in streamOrder {
-            guard let tracker = streams[id] else { continue }
+            // A paused stream resumes once its consumer has drained the buffer.
+            guard let tracker = streams[id], !tracker.paused else { continue }
             handshake.append(tracker.started ? .resume(id) : .startStream(id))
         }
         control = handshake + control

@@ -18,6 +18,12 @@ extension WebSocketClient {
         /// The most messages (publishes, requests) held while the connection is down or busy;
         /// one more is refused with ``StreamingDomain/StreamingError/queueFull(capacity:)``.
         public var maxQueuedMessages: Int
+        /// The most events of one agent stream held for a consumer that has not read them yet.
+        ///
+        /// When a slow consumer lets this many pile up, the client stops taking the stream's
+        /// frames; once the consumer has read half of them, it sends `resume` and the server
+        /// replays the rest, so memory stays bounded and no event is lost or repeated.
+        public var maxBufferedStreamEvents: Int
         /// permessage-deflate (RFC 7692), or `nil` to send and receive uncompressed frames.
         public var compression: Compression?
         /// Extra HTTP headers sent with every upgrade request (`Authorization`, for example).
@@ -37,12 +43,13 @@ extension WebSocketClient {
         public var closeTimeout: Duration
 
         /// Creates a configuration with sensible defaults: reconnect with backoff from 250 ms
-        /// to 30 s for up to 10 attempts, 1000 queued messages, no compression, 10 s requests,
-        /// a ping every 30 s and messages up to 1 MiB.
+        /// to 30 s for up to 10 attempts, 1000 queued messages, 1024 buffered events per agent
+        /// stream, no compression, 10 s requests, a ping every 30 s and messages up to 1 MiB.
         public init(
             url: String,
             reconnect: ReconnectPolicy = .exponential(),
             maxQueuedMessages: Int = 1000,
+            maxBufferedStreamEvents: Int = 1024,
             compression: Compression? = nil,
             headers: [String: String] = [:],
             token: String? = nil,
@@ -54,6 +61,7 @@ extension WebSocketClient {
             self.url = url
             self.reconnect = reconnect
             self.maxQueuedMessages = maxQueuedMessages
+            self.maxBufferedStreamEvents = max(1, maxBufferedStreamEvents)
             self.compression = compression
             self.headers = headers
             self.token = token

@@ -42,7 +42,12 @@ public final class WebSocketClient: Sendable {
     public init(configuration: Configuration, logger: Logger = Logger(label: LogLabel.websocket + ".client")) {
         self.configuration = configuration
         self.logger = logger
-        self.core = Mutex(ClientCore(maxQueuedMessages: configuration.maxQueuedMessages, token: configuration.token))
+        self.core = Mutex(
+            ClientCore(
+                maxQueuedMessages: configuration.maxQueuedMessages,
+                token: configuration.token,
+                maxBufferedEvents: configuration.maxBufferedStreamEvents
+            ))
     }
 
     /// Creates a client for `url` with the default configuration.
@@ -61,6 +66,13 @@ public final class WebSocketClient: Sendable {
 
     /// Messages waiting in the outbox.
     public var queuedMessages: Int { core.withLock { $0.outbox.count } }
+
+    /// The most unread events any agent stream has held at once (never above
+    /// ``Configuration/maxBufferedStreamEvents``).
+    var streamBufferHighWaterMark: Int { core.withLock { $0.bufferHighWaterMark } }
+
+    /// How many times an agent stream's buffer filled up, so its frames were dropped for a resume.
+    var streamBufferPauses: Int { core.withLock { $0.bufferPauses } }
 
     // MARK: Channels and messages
 
@@ -120,7 +132,9 @@ public final class WebSocketClient: Sendable {
     ///
     /// The sequence yields each event once, in `seq` order, across reconnects: after a drop it
     /// sends `resume` with the last `seq` it delivered, drops replayed duplicates, and resumes
-    /// again on a gap or a `missed` notice. It finishes after `complete`, and throws the
+    /// again on a gap or a `missed` notice. At most ``Configuration/maxBufferedStreamEvents``
+    /// unread events are held: past that, frames are dropped and fetched again with `resume`
+    /// once the consumer has caught up. It finishes after `complete`, and throws the
     /// stream's ``StreamingDomain/StreamingError`` for an `error` frame (`cancelled` →
     /// ``StreamingDomain/StreamingError/cancelled``, `not_found` →
     /// ``StreamingDomain/StreamingError/notFound(_:)``...). Cancelling the task that iterates
@@ -145,7 +159,9 @@ public final class WebSocketClient: Sendable {
             continuation.finish(throwing: error)
             throw error
         }
-        return AgentEventStream(id: id, base: events)
+        return AgentEventStream(id: id, base: events) { [weak self] in
+            self?.mutate { core, effects in core.consumed(id, &effects) }
+        }
     }
 
     static func freshStreamID() -> String {
