@@ -83,24 +83,46 @@ public enum ChildProcess {
 }
 
 /// Reads a pipe to its end on a thread of its own, so a chatty child never blocks on a
-/// full pipe and no cooperative thread blocks on a read.
+/// full pipe and no cooperative thread blocks on a read. What arrived so far can be read
+/// before the end, for servers that announce themselves with a line.
 public final class PipeCollector: Sendable {
     public let pipe = Pipe()
-    private let state = Mutex<String?>(nil)
+    private struct State {
+        var received: [UInt8] = []
+        var ended = false
+    }
+    private let state = Mutex(State())
 
     public init() {
         let handle = pipe.fileHandleForReading
         Thread.detachNewThread { [self] in
-            let data = handle.readDataToEndOfFile()
-            self.state.withLock { $0 = String(decoding: data, as: UTF8.self) }
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                self.state.withLock { $0.received.append(contentsOf: data) }
+            }
+            self.state.withLock { $0.ended = true }
         }
     }
 
+    /// What was written so far.
+    public var received: String { state.withLock { String(decoding: $0.received, as: UTF8.self) } }
+
     /// Everything written, once the writer has closed the pipe.
     public func text(timeout: Duration = .seconds(30)) async throws -> String {
-        var result: String?
-        try await waitUntil(timeout: timeout, "a child's output to end") { self.state.withLock { $0 } != nil }
-        result = state.withLock { $0 }
-        return result ?? ""
+        try await waitUntil(timeout: timeout, "a child's output to end") { self.state.withLock { $0.ended } }
+        return received
+    }
+
+    /// The first complete line that contains `text`, once it has been written.
+    public func line(containing text: String, timeout: Duration = .seconds(30)) async throws -> String {
+        try await waitUntil(timeout: timeout, "a line containing \"\(text)\"") { self.completeLine(containing: text) != nil }
+        return completeLine(containing: text)!
+    }
+
+    private func completeLine(containing text: String) -> String? {
+        let output = received
+        guard let lastNewline = output.lastIndex(of: "\n") else { return nil }
+        return output[..<lastNewline].split(separator: "\n").first { $0.contains(text) }.map(String.init)
     }
 }

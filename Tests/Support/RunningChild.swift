@@ -49,6 +49,14 @@ public final class RunningChild: Sendable {
         _ = try? await waitForExit(timeout: .seconds(10))
     }
 
+    /// The first complete line of output that contains `text`, as soon as it is written.
+    public func line(containing text: String, timeout: Duration = .seconds(30)) async throws -> String {
+        try await output.line(containing: text, timeout: timeout)
+    }
+
+    /// Everything the program wrote so far.
+    public var outputSoFar: String { output.received }
+
     /// Everything the program wrote, once it has ended.
     public func text() async throws -> String {
         try await output.text()

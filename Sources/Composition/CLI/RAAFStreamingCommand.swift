@@ -11,6 +11,6 @@ struct RAAFStreamingCommand: AsyncParsableCommand {
             Settings come from environment variables (WEBSOCKET_PORT, STREAMING_CHUNK_SIZE, \
             RAAF_LOG_LEVEL, RAAF_LOG_FORMAT, ...); see the README.
             """,
-        subcommands: [ChatCommand.self, WorkerCommand.self, EnqueueCommand.self, JobsCommand.self]
+        subcommands: [ChatCommand.self, ServeCommand.self, WorkerCommand.self, EnqueueCommand.self, JobsCommand.self]
     )
 }

@@ -83,6 +83,12 @@ public struct StreamingWebSocketChannel: ServerChildChannel, HTTPChannelHandler 
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
                         try channel.pipeline.syncOperations.addHandlers(http1.additionalChannelHandlers())
+                        // As in Hummingbird's HTTP1Channel: closes a kept-alive connection when it is idle
+                        // at a graceful shutdown (quiesce) or past the idle timeout. Without it, shutdown
+                        // waits for every client to close its idle connection.
+                        try channel.pipeline.syncOperations.addHandler(
+                            HTTPConnectionStateHandler(idleTimeout: http1.idleTimeout.map { .init($0) }, logger: logger)
+                        )
                         let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel,
                             configuration: .init(isOutboundHalfClosureEnabled: true)

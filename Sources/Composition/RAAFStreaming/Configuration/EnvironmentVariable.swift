@@ -10,6 +10,18 @@ extension StreamingConfiguration {
         case websocketHost = "WEBSOCKET_HOST"
         /// The most WebSocket connections at once.
         case websocketMaxConnections = "WEBSOCKET_MAX_CONNECTIONS"
+        /// The HTTP path WebSocket clients upgrade on.
+        case websocketPath = "WEBSOCKET_PATH"
+        /// The largest client message, in bytes.
+        case websocketMaxMessageSize = "WEBSOCKET_MAX_MESSAGE_SIZE"
+        /// Messages per minute each connection may send.
+        case websocketRateLimit = "WEBSOCKET_RATE_LIMIT"
+        /// Outbound bytes buffered per connection.
+        case websocketBufferSize = "WEBSOCKET_BUFFER_SIZE"
+        /// Allowed browser origins, comma-separated.
+        case websocketAllowedOrigins = "WEBSOCKET_ALLOWED_ORIGINS"
+        /// Authentication tokens as `token=identity` pairs, comma-separated; secrets.
+        case websocketAuthTokens = "WEBSOCKET_AUTH_TOKENS"
         /// How many async tasks run at once.
         case asyncPoolSize = "ASYNC_POOL_SIZE"
         /// How many async tasks may wait.
@@ -24,6 +36,14 @@ extension StreamingConfiguration {
         case streamingBufferSize = "STREAMING_BUFFER_SIZE"
         /// The stream timeout, in seconds (`60`, `2.5`).
         case streamingTimeout = "STREAMING_TIMEOUT"
+        /// How long a finished stream stays resumable, in seconds.
+        case streamingReplayRetention = "STREAMING_REPLAY_RETENTION"
+        /// The most frames kept per stream for resuming.
+        case streamingReplayBufferFrames = "STREAMING_REPLAY_BUFFER_FRAMES"
+        /// The most finished streams kept for resuming.
+        case streamingMaxRetainedStreams = "STREAMING_MAX_RETAINED_STREAMS"
+        /// The most agent streams running at once.
+        case streamingMaxActiveStreams = "STREAMING_MAX_ACTIVE_STREAMS"
         /// The model server API key; a secret.
         case openAIAPIKey = "OPENAI_API_KEY"
         /// The base URL of an OpenAI-compatible server.
@@ -45,6 +65,12 @@ extension StreamingConfiguration {
             case .websocketPort: "websocket.port"
             case .websocketHost: "websocket.host"
             case .websocketMaxConnections: "websocket.max_connections"
+            case .websocketPath: "websocket.path"
+            case .websocketMaxMessageSize: "websocket.max_message_size"
+            case .websocketRateLimit: "websocket.messages_per_minute"
+            case .websocketBufferSize: "websocket.buffer_size"
+            case .websocketAllowedOrigins: "websocket.allowed_origins"
+            case .websocketAuthTokens: "websocket.auth_tokens"
             case .asyncPoolSize: "async.pool_size"
             case .asyncQueueSize: "async.queue_size"
             case .backgroundWorkers: "background.workers"
@@ -52,6 +78,10 @@ extension StreamingConfiguration {
             case .streamingChunkSize: "streaming.chunk_size"
             case .streamingBufferSize: "streaming.buffer_size"
             case .streamingTimeout: "streaming.timeout"
+            case .streamingReplayRetention: "streaming.replay_retention"
+            case .streamingReplayBufferFrames: "streaming.replay_buffer_frames"
+            case .streamingMaxRetainedStreams: "streaming.max_retained_streams"
+            case .streamingMaxActiveStreams: "streaming.max_active_streams"
             case .openAIAPIKey: "provider.api_key"
             case .openAIBaseURL: "provider.base_url"
             case .model: "provider.model"
@@ -60,7 +90,7 @@ extension StreamingConfiguration {
             }
         }
 
-        /// Whether the value is a secret, never to be shown (the API key).
-        public var isSecret: Bool { self == .openAIAPIKey }
+        /// Whether the value is a secret, never to be shown (the API key, the auth tokens).
+        public var isSecret: Bool { self == .openAIAPIKey || self == .websocketAuthTokens }
     }
 }

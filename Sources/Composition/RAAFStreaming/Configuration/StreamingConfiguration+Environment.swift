@@ -22,6 +22,7 @@ extension StreamingConfiguration {
         if let value = try reader.integer(.websocketMaxConnections, .positive) {
             config.websocket.maxConnections = value
         }
+        try applyWebSocket(reader, to: &config.websocket)
         if let value = try reader.integer(.asyncPoolSize, .positive) { config.async.poolSize = value }
         if let value = try reader.integer(.asyncQueueSize, .nonNegative) { config.async.queueSize = value }
         if let value = try reader.integer(.backgroundWorkers, .positive) { config.background.workers = value }
@@ -35,6 +36,7 @@ extension StreamingConfiguration {
         {
             config.streaming.timeout = timeout
         }
+        try applyReplay(reader, to: &config.streaming)
         if let key = reader.text(.openAIAPIKey) { config.provider.apiKey = key }
         if let url = try reader.url(.openAIBaseURL, schemes: ["http", "https"]) { config.provider.baseURL = url }
         if let model = reader.text(.model) { config.provider.model = model }
@@ -46,6 +48,38 @@ extension StreamingConfiguration {
             config.logging.format = format
         }
         return config
+    }
+
+    private func applyWebSocket(_ reader: EnvironmentReader, to websocket: inout WebSocketSettings) throws {
+        if let path = try reader.parsed(.websocketPath, WebSocketRules.pathExpectation, WebSocketRules.path) {
+            websocket.path = path
+        }
+        if let value = try reader.integer(.websocketMaxMessageSize, .positive) { websocket.maxMessageSize = value }
+        if let value = try reader.integer(.websocketRateLimit, .positive) { websocket.messagesPerMinute = value }
+        if let value = try reader.integer(.websocketBufferSize, .positive) { websocket.bufferSize = value }
+        if let origins = try reader.parsed(
+            .websocketAllowedOrigins, WebSocketRules.originsExpectation, WebSocketRules.origins)
+        {
+            websocket.allowedOrigins = origins
+        }
+        if let text = reader.text(.websocketAuthTokens) {
+            websocket.authTokens = try WebSocketRules.authTokens(text, variable: EnvironmentVariable.websocketAuthTokens.name)
+        }
+    }
+
+    private func applyReplay(_ reader: EnvironmentReader, to streaming: inout StreamingSettings) throws {
+        if let retention = try reader.parsed(
+            .streamingReplayRetention, EnvironmentValue.timeoutExpectation, EnvironmentValue.positiveSeconds)
+        {
+            streaming.replayRetention = retention
+        }
+        if let value = try reader.integer(.streamingReplayBufferFrames, .positive) {
+            streaming.replayBufferFrames = value
+        }
+        if let value = try reader.integer(.streamingMaxRetainedStreams, .nonNegative) {
+            streaming.maxRetainedStreams = value
+        }
+        if let value = try reader.integer(.streamingMaxActiveStreams, .positive) { streaming.maxActiveStreams = value }
     }
 }
 

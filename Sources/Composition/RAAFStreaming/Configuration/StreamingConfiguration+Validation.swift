@@ -8,8 +8,8 @@ extension StreamingConfiguration {
     /// `async.pool_size`, `streaming.chunk_size`.
     ///
     /// - Throws: ``StreamingError/configuration(variable:reason:)`` for the first value out of
-    ///   range, with a reason that says what the setting accepts. The API key and the Redis
-    ///   password are never part of the reason.
+    ///   range, with a reason that says what the setting accepts. The API key, the Redis
+    ///   password and the WebSocket auth tokens are never part of the reason.
     public func validate() throws {
         var check = SettingChecker()
 
@@ -17,12 +17,30 @@ extension StreamingConfiguration {
         check.text("websocket.host", websocket.host)
         check.integer("websocket.max_connections", websocket.maxConnections, .positive)
         check.duration("websocket.heartbeat_interval", websocket.heartbeatInterval, .positive)
+        if WebSocketRules.path(websocket.path) == nil {
+            check.fail("websocket.path", "expected \(WebSocketRules.pathExpectation), got \(EnvironmentValue.quoted(websocket.path))")
+        }
+        check.integer("websocket.max_message_size", websocket.maxMessageSize, .positive)
+        check.integer("websocket.messages_per_minute", websocket.messagesPerMinute, .positive)
+        check.integer("websocket.buffer_size", websocket.bufferSize, .positive)
+        if let origin = websocket.allowedOrigins.first(where: { !WebSocketRules.isOrigin($0) }) {
+            check.fail(
+                "websocket.allowed_origins",
+                "expected \(WebSocketRules.originsExpectation), got \(EnvironmentValue.quoted(origin))")
+        }
+        if let problem = WebSocketRules.tokenProblem(websocket.authTokens) {
+            check.fail("websocket.auth_tokens", problem)
+        }
 
         check.integer("streaming.chunk_size", streaming.chunkSize, .positive)
         check.integer("streaming.buffer_size", streaming.bufferSize, .positive)
         check.duration("streaming.timeout", streaming.timeout, .positive)
         check.duration("streaming.chunk_delay", streaming.chunkDelay, .nonNegative)
         check.integer("streaming.max_turns", streaming.maxTurns, .positive)
+        check.duration("streaming.replay_retention", streaming.replayRetention, .positive)
+        check.integer("streaming.replay_buffer_frames", streaming.replayBufferFrames, .positive)
+        check.integer("streaming.max_retained_streams", streaming.maxRetainedStreams, .nonNegative)
+        check.integer("streaming.max_active_streams", streaming.maxActiveStreams, .positive)
 
         check.integer("async.pool_size", async.poolSize, .positive)
         check.integer("async.queue_size", async.queueSize, .nonNegative)

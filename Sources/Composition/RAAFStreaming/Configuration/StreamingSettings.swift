@@ -15,6 +15,18 @@ public struct StreamingSettings: Sendable, Equatable {
     public var chunkDelay: Duration
     /// The most model turns one agent run may take; setting `streaming.max_turns`. Default 10.
     public var maxTurns: Int
+    /// How long a finished stream stays resumable; `STREAMING_REPLAY_RETENTION` (seconds),
+    /// setting `streaming.replay_retention`. Default 300 s.
+    public var replayRetention: Duration
+    /// The most frames kept per stream for resuming; older ones are forgotten first.
+    /// `STREAMING_REPLAY_BUFFER_FRAMES`, setting `streaming.replay_buffer_frames`. Default 10,000.
+    public var replayBufferFrames: Int
+    /// The most finished streams kept for resuming; the oldest is forgotten first.
+    /// `STREAMING_MAX_RETAINED_STREAMS`, setting `streaming.max_retained_streams`. Default 1,000.
+    public var maxRetainedStreams: Int
+    /// The most agent streams running at once; more are refused with `server_busy`.
+    /// `STREAMING_MAX_ACTIVE_STREAMS`, setting `streaming.max_active_streams`. Default 1,000.
+    public var maxActiveStreams: Int
 
     /// Creates streaming settings; every parameter defaults to the gem's default.
     public init(
@@ -23,7 +35,11 @@ public struct StreamingSettings: Sendable, Equatable {
         timeout: Duration = .seconds(60),
         enableSSE: Bool = true,
         chunkDelay: Duration = .zero,
-        maxTurns: Int = 10
+        maxTurns: Int = 10,
+        replayRetention: Duration = .seconds(300),
+        replayBufferFrames: Int = 10_000,
+        maxRetainedStreams: Int = 1_000,
+        maxActiveStreams: Int = 1_000
     ) {
         self.chunkSize = chunkSize
         self.bufferSize = bufferSize
@@ -31,5 +47,9 @@ public struct StreamingSettings: Sendable, Equatable {
         self.enableSSE = enableSSE
         self.chunkDelay = chunkDelay
         self.maxTurns = maxTurns
+        self.replayRetention = replayRetention
+        self.replayBufferFrames = replayBufferFrames
+        self.maxRetainedStreams = maxRetainedStreams
+        self.maxActiveStreams = maxActiveStreams
     }
 }

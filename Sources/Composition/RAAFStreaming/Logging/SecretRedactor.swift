@@ -30,15 +30,15 @@ public struct SecretRedactor: Sendable, Equatable {
         self.secrets = kept.sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
     }
 
-    /// Creates a redactor for the secrets of `configuration`: the API key and the password in
-    /// the Redis URL and the model server URL, when they are set.
+    /// Creates a redactor for the secrets of `configuration`: the API key, the password in
+    /// the Redis URL and the model server URL, and the WebSocket auth tokens, when they are set.
     public init(configuration: StreamingConfiguration) {
         let candidates = [
             configuration.provider.apiKey,
             configuration.background.redisURL.flatMap(URLCredentials.password(in:)),
             configuration.provider.baseURL.flatMap(URLCredentials.password(in:)),
         ]
-        self.init(secrets: candidates.compactMap { $0 })
+        self.init(secrets: candidates.compactMap { $0 } + configuration.websocket.authTokens.keys)
     }
 
     /// This redactor with `more` secrets added.

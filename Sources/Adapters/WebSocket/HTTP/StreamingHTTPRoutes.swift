@@ -1,0 +1,238 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import StreamingApplication
+import StreamingDomain
+
+/// The HTTP side of the real-time server, added to any Hummingbird router:
+///
+/// | route | answer |
+/// | --- | --- |
+/// | `POST /v1/agents/{name}/stream` | starts an agent stream from `{"input": TEXT}` (optional `"id"`) and sends its frames as Server-Sent Events |
+/// | `GET /v1/streams/{id}` | the frames of a running or recently finished stream as Server-Sent Events, after `Last-Event-ID` when given |
+/// | `GET /health` | `{"status":"ok"}` |
+/// | `GET /stats` | the hub's figures as JSON, plus ``Options/extraStats`` |
+/// | `GET /metrics` | ``Options/metrics``'s Prometheus text, when set |
+///
+/// ```swift
+/// let router = Router()
+/// StreamingHTTPRoutes(hub: hub).register(on: router)
+/// ```
+///
+/// Failures answer with the protocol's error object, `{"type":"error","code":...,"message":...}`,
+/// and the status that fits the code: 400 `invalid_message`, 401 `unauthorized`,
+/// 403 `forbidden`, 404 `not_found` (410 when the frames a reader asks for are no longer
+/// kept), 413 `too_large`, 503 `server_busy`.
+///
+/// When the hub requires authentication, the stream routes do too: a bearer token in the
+/// `Authorization` header, or a `token` query parameter for a browser `EventSource`, which
+/// cannot set headers. A stream can be followed only by the identity that started it.
+public struct StreamingHTTPRoutes: Sendable {
+    /// What the routes serve, beyond the hub.
+    public struct Options: Sendable {
+        /// Whether the Server-Sent Events routes are served (`streaming.enable_sse`); when
+        /// `false` they are not registered at all and answer 404.
+        public var enableSSE: Bool
+        /// The largest `POST` body read, in bytes; a larger one is refused with 413 `too_large`.
+        public var maxRequestBodySize: Int
+        /// More sections for `/stats` (a job queue's figures, a runner's), written after the
+        /// hub's figures under their keys. Called once per request.
+        public var extraStats: (@Sendable () async -> [String: JSONValue])?
+        /// The Prometheus text exposition for `/metrics`; without it the route is absent.
+        /// Called once per scrape.
+        public var metrics: (@Sendable () async -> String)?
+
+        public init(
+            enableSSE: Bool = true,
+            maxRequestBodySize: Int = 1 << 20,
+            extraStats: (@Sendable () async -> [String: JSONValue])? = nil,
+            metrics: (@Sendable () async -> String)? = nil
+        ) {
+            self.enableSSE = enableSSE
+            self.maxRequestBodySize = maxRequestBodySize
+            self.extraStats = extraStats
+            self.metrics = metrics
+        }
+    }
+
+    /// The content type of `/metrics`: Prometheus' text exposition format 0.0.4.
+    public static let metricsContentType = "text/plain; version=0.0.4"
+
+    /// The response header that names the stream an event-stream response carries.
+    public static let streamIDHeader = HTTPField.Name("X-Stream-ID")!
+
+    static let lastEventIDHeader = HTTPField.Name("Last-Event-ID")!
+    static let accelBufferingHeader = HTTPField.Name("X-Accel-Buffering")!
+
+    public let hub: ConnectionHub
+    public let options: Options
+
+    public init(hub: ConnectionHub, options: Options = Options()) {
+        self.hub = hub
+        self.options = options
+    }
+
+    /// Adds the routes to `router`.
+    public func register<Context: RequestContext>(on router: some RouterMethods<Context>) {
+        if options.enableSSE {
+            router.post("/v1/agents/:name/stream") { request, context in
+                await respond { try await startStream(request, context) }
+            }
+            router.get("/v1/streams/:id") { request, context in
+                await respond { try followStream(request, context) }
+            }
+        }
+        router.get("/health") { _, _ in
+            JSONResponse.response { $0.field("status", "ok") }
+        }
+        router.get("/stats") { _, _ in
+            await statsResponse()
+        }
+        if let metrics = options.metrics {
+            router.get("/metrics") { _, _ in
+                var headers = HTTPFields()
+                headers[.contentType] = Self.metricsContentType
+                headers[.cacheControl] = "no-store"
+                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: await metrics())))
+            }
+        }
+    }
+
+    // MARK: Streams
+
+    private func startStream(_ request: Request, _ context: some RequestContext) async throws(HTTPFailure) -> Response {
+        let owner = try identity(of: request)
+        guard let name = context.parameters.get("name"), !name.isEmpty else {
+            throw HTTPFailure(.invalidMessage, "the path must name an agent")
+        }
+        let body = try await collectBody(request)
+        let streamRequest: StreamRequest
+        do {
+            streamRequest = try StreamRequest(body: body)
+        } catch {
+            throw HTTPFailure(error)
+        }
+        let stream: AgentStream
+        do {
+            stream = try hub.streams.start(id: streamRequest.id, agent: name, input: streamRequest.input, owner: owner)
+        } catch {
+            throw HTTPFailure(error)
+        }
+        return eventStream(stream, after: 0)
+    }
+
+    private func followStream(_ request: Request, _ context: some RequestContext) throws(HTTPFailure) -> Response {
+        let identity = try identity(of: request)
+        guard let id = context.parameters.get("id"), let stream = hub.streams.stream(id) else {
+            throw HTTPFailure(.notFound, "no stream \"\(context.parameters.get("id") ?? "")\"")
+        }
+        if let owner = stream.owner, owner != identity {
+            throw HTTPFailure(.forbidden, "stream \"\(id)\" belongs to another identity", streamID: id)
+        }
+        let after = try lastEventID(of: request)
+        let lastSeq = stream.lastSeq
+        // As for `resume`: a seq the stream never sent is a client error, not a wait.
+        guard after <= lastSeq else {
+            throw HTTPFailure(.invalidMessage, "Last-Event-ID \(after) is past the stream's last frame (\(lastSeq))", streamID: id)
+        }
+        guard stream.canReplay(after: after) else {
+            throw HTTPFailure(.notFound, "frames after \(after) of stream \"\(id)\" are no longer kept", streamID: id, status: .gone)
+        }
+        return eventStream(stream, after: after)
+    }
+
+    private func eventStream(_ stream: AgentStream, after seq: Int) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        headers[Self.streamIDHeader] = stream.id
+        // Proxies such as nginx would otherwise hold events back until a buffer fills.
+        headers[Self.accelBufferingHeader] = "no"
+        return Response(status: .ok, headers: headers, body: ServerSentEvents.body(stream, after: seq))
+    }
+
+    private func collectBody(_ request: Request) async throws(HTTPFailure) -> [UInt8] {
+        do {
+            let buffer = try await request.body.collect(upTo: options.maxRequestBodySize)
+            return Array(buffer.readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw HTTPFailure(.tooLarge, "the body is limited to \(options.maxRequestBodySize) bytes")
+        } catch {
+            throw HTTPFailure(.invalidMessage, "the body could not be read")
+        }
+    }
+
+    /// The `seq` after which to resume: the `Last-Event-ID` header, else 0 (from the start).
+    private func lastEventID(of request: Request) throws(HTTPFailure) -> Int {
+        guard let raw = request.headers[Self.lastEventIDHeader] else { return 0 }
+        let text = raw.trimmingSpaces()
+        if text.isEmpty { return 0 }
+        guard let seq = Int(text), seq >= 0 else {
+            throw HTTPFailure(.invalidMessage, "Last-Event-ID must be a frame seq (an integer of 0 or more)")
+        }
+        return seq
+    }
+
+    /// The caller's identity when the hub requires authentication; `nil` when it does not.
+    private func identity(of request: Request) throws(HTTPFailure) -> String? {
+        guard hub.requiresAuthentication else { return nil }
+        guard let token = Self.bearerToken(request) ?? request.uri.queryParameters.get("token") else {
+            throw HTTPFailure(.unauthorized, "authentication required: send Authorization: Bearer TOKEN")
+        }
+        guard let identity = hub.identity(forToken: token) else {
+            throw HTTPFailure(.unauthorized, "the token was refused")
+        }
+        return identity
+    }
+
+    static func bearerToken(_ request: Request) -> String? {
+        guard let value = request.headers[.authorization] else { return nil }
+        let prefix = "bearer "
+        guard value.count > prefix.count, value.prefix(prefix.count).lowercased() == prefix else { return nil }
+        let token = String(value.dropFirst(prefix.count)).trimmingSpaces()
+        return token.isEmpty ? nil : token
+    }
+
+    // MARK: Stats
+
+    private func statsResponse() async -> Response {
+        let stats = hub.stats
+        let extra = await options.extraStats?() ?? [:]
+        return JSONResponse.response { writer in
+            writer.field("connections", stats.connections)
+            writer.field("channels", stats.channels)
+            writer.field("subscriptions", stats.subscriptions)
+            writer.field("active_streams", stats.activeStreams)
+            writer.field("retained_streams", stats.retainedStreams)
+            writer.field("frames_in", stats.framesIn)
+            writer.field("frames_out", stats.framesOut)
+            writer.field("dropped", stats.dropped)
+            writer.field("accepted", stats.accepted)
+            writer.field("refused", stats.refused)
+            for name in extra.keys.sorted() {
+                writer.key(name)
+                writer.value(extra[name]!)
+            }
+        }
+    }
+}
+
+/// Runs a handler, answering an ``HTTPFailure`` with its error response.
+private func respond(_ body: () async throws -> Response) async -> Response {
+    do {
+        return try await body()
+    } catch let failure as HTTPFailure {
+        return failure.response
+    } catch {
+        return HTTPFailure(.internalError, "the request failed").response
+    }
+}
+
+extension String {
+    fileprivate func trimmingSpaces() -> String {
+        guard let first = firstIndex(where: { $0 != " " && $0 != "\t" }),
+            let last = lastIndex(where: { $0 != " " && $0 != "\t" })
+        else { return "" }
+        return String(self[first...last])
+    }
+}

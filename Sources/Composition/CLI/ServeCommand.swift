@@ -1,0 +1,43 @@
+import ArgumentParser
+import RAAFStreaming
+
+/// `raaf-streaming serve`: the real-time server until SIGINT or SIGTERM, then a graceful shutdown.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve agent streams over HTTP (Server-Sent Events) with /health, /stats and /metrics.",
+        discussion: """
+            Prints "listening on URL" on standard output once the port is bound, then serves until \
+            SIGINT or SIGTERM: running streams end with a cancelled frame, open requests complete, \
+            and the command exits 0.
+            """
+    )
+
+    @Option(help: "The address to bind (default: WEBSOCKET_HOST, 0.0.0.0).")
+    var host: String?
+
+    @Option(help: "The port to listen on; 0 picks a free one (default: WEBSOCKET_PORT, 8080).")
+    var port: Int?
+
+    func validate() throws {
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
+        if let host, host.allSatisfy(\.isWhitespace) { throw ValidationError("--host must not be empty") }
+    }
+
+    func run() async throws {
+        try await withSystem { system in
+            let server = RealtimeServer(system: system, host: host, port: port)
+            do {
+                try await withThrowingDiscardingTaskGroup { group in
+                    group.addTask { try await server.run() }
+                    try await server.waitUntilListening()
+                    Terminal.write("listening on \(server.url ?? "")\n")
+                }
+            } catch {
+                Terminal.error("the server failed: \(error)")
+                throw ExitCode.failure
+            }
+            Terminal.note("server stopped")
+        }
+    }
+}

@@ -1,0 +1,208 @@
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import StreamingApplication
+import StreamingDomain
+import StreamingWebSocket
+
+/// The real-time server of a ``StreamingSystem``: a ``ConnectionHub`` and its agent streams
+/// behind one Hummingbird HTTP server (the WebSocket endpoint on `websocket.path`, Server-Sent
+/// Events, `/health`, `/stats`, `/metrics`), run together in a swift-service-lifecycle `ServiceGroup`.
+///
+/// ```swift
+/// let system = try Streaming.configure()
+/// let server = RealtimeServer(system: system)
+/// try await server.run()   // until SIGTERM or SIGINT, then a graceful shutdown
+/// ```
+///
+/// A graceful shutdown (a signal, or ``shutdown()``) first shuts the hub down (new streams
+/// and connections are refused, running streams end with a `cancelled` error frame, WebSocket
+/// clients are closed with 1001), so every open event stream completes; then the HTTP server
+/// stops accepting and finishes its in-flight requests.
+///
+/// Pass port 0 to let the system pick a free port and read it from ``waitUntilListening()``.
+public final class RealtimeServer: Sendable {
+    /// The system the server runs agents with.
+    public let system: StreamingSystem
+    /// The connections, channels and agent streams the server serves.
+    public let hub: ConnectionHub
+    /// The Prometheus metrics served on `/metrics`.
+    public let metrics: StreamingMetrics
+    /// The address the server binds to.
+    public let host: String
+
+    private let group: ServiceGroup
+    private let listening: ListeningState
+
+    /// Creates a server; nothing listens until ``run()``.
+    /// - Parameters:
+    ///   - host: The bind address; `websocket.host` when `nil`.
+    ///   - port: The port; `websocket.port` when `nil`, any free port when 0.
+    ///   - jobQueue: A job queue whose figures `/stats` and `/metrics` report.
+    ///   - processor: A background processor whose figures (and its queue's) they report;
+    ///     the server does not run it.
+    ///   - handlesSignals: Whether SIGTERM and SIGINT start a graceful shutdown. Tests that
+    ///     run a server inside the test process pass `false` and call ``shutdown()``.
+    public init(
+        system: StreamingSystem,
+        host: String? = nil,
+        port: Int? = nil,
+        jobQueue: (any JobQueue)? = nil,
+        processor: BackgroundProcessor? = nil,
+        handlesSignals: Bool = true
+    ) {
+        let configuration = system.configuration
+        let logger = system.logger(LogLabel.websocket)
+        let streams = Self.makeStreamService(system)
+        let hub = ConnectionHub(
+            options: Self.hubOptions(configuration.websocket),
+            streams: streams,
+            authenticate: Self.tokenVerifier(configuration.websocket.authTokens),
+            logger: logger
+        )
+        let metrics = StreamingMetrics()
+        let figures = ServerFigures(
+            hub: hub, metrics: metrics, jobQueue: jobQueue, processor: processor, logger: logger)
+        let router = Router()
+        StreamingHTTPRoutes(
+            hub: hub,
+            options: .init(
+                enableSSE: configuration.streaming.enableSSE,
+                maxRequestBodySize: configuration.websocket.maxMessageSize,
+                extraStats: { await figures.statsSections() },
+                metrics: { await figures.metricsText() }
+            )
+        ).register(on: router)
+
+        let listening = ListeningState()
+        let application = Application(
+            router: router,
+            // The WebSocket endpoint (upgrades on `websocket.path`) in front of this router,
+            // which serves every request that is not an upgrade.
+            server: .streamingWebSocket(hub: hub, options: Self.webSocketOptions(configuration.websocket)),
+            configuration: ApplicationConfiguration(
+                address: .hostname(host ?? configuration.websocket.host, port: port ?? configuration.websocket.port),
+                serverName: "raaf-streaming"
+            ),
+            onServerRunning: { channel in listening.bound(to: channel.localAddress) },
+            logger: logger
+        )
+
+        self.system = system
+        self.hub = hub
+        self.metrics = metrics
+        self.host = host ?? configuration.websocket.host
+        self.listening = listening
+        // Graceful shutdown runs in reverse order: the hub first, so open event streams end,
+        // then the HTTP server, which waits for its in-flight requests.
+        self.group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: application), .init(service: HubService(hub: hub))],
+                gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [],
+                logger: logger
+            )
+        )
+    }
+
+    /// Runs the server until a graceful shutdown completes; call it once.
+    ///
+    /// - Throws: When the server cannot start (the port is taken) or a service fails.
+    public func run() async throws {
+        do {
+            try await group.run()
+        } catch {
+            listening.ended(error)
+            throw error
+        }
+        listening.ended(nil)
+    }
+
+    /// Starts a graceful shutdown; ``run()`` returns once it is complete. Safe to call at any
+    /// time, also before ``run()`` (the server then stops as soon as it has started).
+    public func shutdown() async {
+        await group.triggerGracefulShutdown()
+    }
+
+    /// The port the server listens on, once it does.
+    public var port: Int? { listening.address?.port }
+
+    /// The URL the server listens on, such as `http://127.0.0.1:8080`, once it does.
+    public var url: String? { listening.address?.url }
+
+    /// Waits until the server listens and returns its port.
+    ///
+    /// - Throws: ``RealtimeServerError/stoppedBeforeListening`` (or the error that stopped
+    ///   it) when ``run()`` ends first.
+    @discardableResult
+    public func waitUntilListening() async throws -> Int {
+        try await listening.wait().port
+    }
+
+    // MARK: Wiring
+
+    /// The stream service of `system`: its runner and pipeline, its agents by name, the replay
+    /// limits of `streaming.*`.
+    static func makeStreamService(_ system: StreamingSystem) -> AgentStreamService {
+        let agents = system.agents
+        let streaming = system.configuration.streaming
+        return AgentStreamService(
+            runner: system.runner,
+            agents: { agents[$0] },
+            pipeline: system.pipeline(),
+            options: AgentStreamOptions(
+                maxReplayFrames: streaming.replayBufferFrames,
+                retention: streaming.replayRetention,
+                maxRetainedStreams: streaming.maxRetainedStreams,
+                maxActiveStreams: streaming.maxActiveStreams
+            ),
+            logger: system.logger(LogLabel.streaming)
+        )
+    }
+
+    /// The transport settings of the WebSocket endpoint; decompressed messages are held to the
+    /// same limit as plain ones.
+    static func webSocketOptions(_ websocket: WebSocketSettings) -> WebSocketServerOptions {
+        WebSocketServerOptions(
+            path: websocket.path,
+            bufferSize: websocket.bufferSize,
+            enableCompression: websocket.enableCompression,
+            maxDecompressedMessageSize: websocket.maxMessageSize,
+            allowedOrigins: Set(websocket.allowedOrigins)
+        )
+    }
+
+    static func hubOptions(_ websocket: WebSocketSettings) -> ConnectionHubOptions {
+        ConnectionHubOptions(
+            maxConnections: websocket.maxConnections,
+            maxMessageSize: websocket.maxMessageSize,
+            messagesPerMinute: websocket.messagesPerMinute,
+            heartbeatInterval: websocket.heartbeatInterval
+        )
+    }
+
+    /// A lookup in `tokens` (token → identity), or `nil` (authentication off) when there are none.
+    static func tokenVerifier(_ tokens: [String: String]) -> (@Sendable (String) -> String?)? {
+        guard !tokens.isEmpty else { return nil }
+        return { tokens[$0] }
+    }
+}
+
+/// Why ``RealtimeServer/waitUntilListening()`` failed.
+public enum RealtimeServerError: Error, Sendable, Equatable {
+    /// ``RealtimeServer/run()`` ended before the server listened.
+    case stoppedBeforeListening
+}
+
+/// Runs the hub as a service: until a graceful shutdown, which shuts the hub down.
+struct HubService: Service {
+    let hub: ConnectionHub
+
+    func run() async {
+        await withGracefulShutdownHandler {
+            await hub.run()
+        } onGracefulShutdown: {
+            hub.shutdown()
+        }
+    }
+}

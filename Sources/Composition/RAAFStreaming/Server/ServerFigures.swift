@@ -1,0 +1,79 @@
+import Logging
+import StreamingApplication
+import StreamingDomain
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Gathers what `/stats` and `/metrics` report beyond the hub: the agent streams' totals
+/// and, when the server has them, the job queue's and the background processor's figures.
+struct ServerFigures: Sendable {
+    let hub: ConnectionHub
+    let metrics: StreamingMetrics
+    let jobQueue: (any JobQueue)?
+    let processor: BackgroundProcessor?
+    let logger: Logger
+
+    /// The sections `/stats` adds after the hub's figures: `streams`, then `jobs` and
+    /// `background` when there is a queue or a processor.
+    func statsSections() async -> [String: JSONValue] {
+        let streams = hub.streams.stats
+        var sections: [String: JSONValue] = [
+            "streams": [
+                "active": .int(streams.active),
+                "retained": .int(streams.retained),
+                "started": .int(streams.started),
+                "completed": .int(streams.completed),
+                "failed": .int(streams.failed),
+                "cancelled": .int(streams.cancelled),
+            ]
+        ]
+        let (queue, processor) = await jobFigures()
+        if let queue {
+            sections["jobs"] = [
+                "high_priority_queue": .int(queue.waiting[.high, default: 0]),
+                "normal_priority_queue": .int(queue.waiting[.normal, default: 0]),
+                "low_priority_queue": .int(queue.waiting[.low, default: 0]),
+                "scheduled_jobs": .int(queue.scheduled),
+                "processing": .int(queue.processing),
+                "failed_jobs": .int(queue.dead),
+                "completed_jobs": .int(queue.completed),
+                "oldest_waiting_seconds": .double(queue.oldestWaitingAge),
+            ]
+        }
+        if let processor {
+            sections["background"] = [
+                "running": .bool(processor.running),
+                "workers": .int(processor.workers),
+                "active": .int(processor.active),
+                "processed": .int(processor.processed),
+            ]
+        }
+        return sections
+    }
+
+    /// The Prometheus text of every metric, brought up to date first.
+    func metricsText() async -> String {
+        let (queue, processor) = await jobFigures()
+        metrics.update(hub: hub.stats, streams: hub.streams.stats, jobs: queue, processor: processor)
+        return metrics.exposition()
+    }
+
+    /// The queue's and the processor's figures; `nil` for a part the server lacks or that
+    /// cannot answer now (a Redis server that is down): the rest of the report still goes out.
+    private func jobFigures() async -> (JobQueueStats?, BackgroundProcessorStats?) {
+        let queue = processor?.queue ?? jobQueue
+        var queueStats: JobQueueStats?
+        var processorStats: BackgroundProcessorStats?
+        do {
+            queueStats = try await queue?.stats(now: Date())
+            processorStats = try await processor?.stats()
+        } catch {
+            logger.warning("job figures are unavailable", metadata: ["error": "\(error)"])
+        }
+        return (queueStats, processorStats)
+    }
+}
