@@ -9,7 +9,7 @@ import ServiceLifecycle
 import StreamingWebSocket
 
 @main
-struct RealtimeServer {
+struct RealtimeServerExample {
     static func main() async throws {
         // 1. The use cases, from the same configuration as everything else (environment,
         //    then code). Forcing the offline model keeps the example self-contained.

@@ -36,8 +36,22 @@ public final class RedisTestServer: Sendable {
     /// `password` sets `requirepass`; `directory` is where `SHUTDOWN SAVE` writes (and a
     /// later start reads) `dump.rdb`.
     public static func start(port: Int? = nil, password: String? = nil, directory: String? = nil) async throws -> RedisTestServer {
+        guard port == nil else { return try await start(exactly: port!, password: password, directory: directory) }
+        // A free port can be taken by a parallel test before redis-server binds it: then
+        // redis-server exits at once, and another free port is tried.
+        var attempt = 1
+        while true {
+            do {
+                return try await start(exactly: try Loopback.freePort(), password: password, directory: directory)
+            } catch RedisTestError.exitedAtStart(let log) {
+                guard attempt < 3 else { throw RedisTestError.didNotStart(log: log) }
+                attempt += 1
+            }
+        }
+    }
+
+    private static func start(exactly port: Int, password: String?, directory: String?) async throws -> RedisTestServer {
         guard let redis = ChildProcess.find("redis-server") else { throw RedisTestError.notInstalled }
-        let port = try port ?? Loopback.freePort()
         let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("raaf-redis-\(port)-\(UUID().uuidString.prefix(8)).log").path
         let arguments = [
             "/bin/sh", "-c", #""$0" "$@" & pid=$!; read -r _; kill -9 "$pid" 2>/dev/null; wait "$pid""#,
@@ -60,7 +74,13 @@ public final class RedisTestServer: Sendable {
                 if exited.isSet { return true }
                 return (try? await probe.send("PING")) == .status("PONG")
             }
-            if exited.isSet { throw RedisTestError.didNotStart(log: "") }
+            if exited.isSet {
+                let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+                await server.stop()
+                throw RedisTestError.exitedAtStart(log: String(log.suffix(2_000)))
+            }
+        } catch let error as RedisTestError {
+            throw error
         } catch {
             let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
             await probe.close()
@@ -151,4 +171,6 @@ public final class RedisTestServer: Sendable {
 public enum RedisTestError: Error {
     case notInstalled
     case didNotStart(log: String)
+    /// redis-server ended before answering (its port was taken, usually).
+    case exitedAtStart(log: String)
 }
