@@ -43,7 +43,7 @@ public final class ConnectionHub: Sendable {
     let dropped = Atomic<Int>(0)
     /// Heartbeat generation: advanced once per interval by ``heartbeat()``.
     let generation = Atomic<Int>(0)
-    let stopped = ShutdownSignal()
+    let stopped = OneWaySignal()
 
     /// Creates a hub.
     /// - Parameters:

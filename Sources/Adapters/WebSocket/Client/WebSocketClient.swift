@@ -34,9 +34,9 @@ public final class WebSocketClient: Sendable {
     let core: Mutex<ClientCore>
     let callbacks = Mutex(ClientCallbacks())
     /// Set by ``close()``: cuts a reconnect wait short.
-    let closeRequested = ClientSignal()
+    let closeRequested = OneWaySignal()
     /// Set when ``run()`` has ended.
-    let stopped = ClientSignal()
+    let stopped = OneWaySignal()
 
     /// Creates a client; it connects when ``run()`` is called.
     public init(configuration: Configuration, logger: Logger = Logger(label: LogLabel.websocket + ".client")) {

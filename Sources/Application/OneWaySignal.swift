@@ -2,9 +2,9 @@ import Synchronization
 
 /// A one-way flag tasks can wait on: set once, seen by every waiter, present and future.
 ///
-/// The client sets one when ``WebSocketClient/close()`` is called (to cut a reconnect wait
-/// short) and one when ``WebSocketClient/run()`` has ended (for `close()` to wait on).
-final class ClientSignal: Sendable {
+/// The hub sets one on shutdown; the WebSocket client sets one when it is closed and one
+/// when its run has ended.
+public final class OneWaySignal: Sendable {
     private struct State {
         var isSet = false
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
@@ -13,10 +13,13 @@ final class ClientSignal: Sendable {
 
     private let state = Mutex(State())
 
-    var isSet: Bool { state.withLock { $0.isSet } }
+    public init() {}
+
+    /// Whether the flag is set.
+    public var isSet: Bool { state.withLock { $0.isSet } }
 
     /// Sets the flag and wakes every waiter; later calls do nothing.
-    func set() {
+    public func set() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             guard !state.isSet else { return [] }
             state.isSet = true
@@ -27,7 +30,7 @@ final class ClientSignal: Sendable {
     }
 
     /// Returns once the flag is set, or when the calling task is cancelled.
-    func wait() async {
+    public func wait() async {
         let id = state.withLock { state -> Int in
             state.nextID += 1
             return state.nextID
@@ -46,8 +49,8 @@ final class ClientSignal: Sendable {
         }
     }
 
-    /// Returns after `duration`, or earlier once the flag is set.
-    func wait(atMost duration: Duration) async {
+    /// Returns after `duration`, or earlier once the flag is set (or the task is cancelled).
+    public func wait(atMost duration: Duration) async {
         guard !isSet else { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await Task.sleep(for: duration) }
