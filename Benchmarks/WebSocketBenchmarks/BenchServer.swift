@@ -28,7 +28,7 @@ struct BenchServer {
             router: Router(),
             server: .streamingWebSocket(hub: hub, options: WebSocketServerOptions(bufferSize: 4 << 20, enableCompression: false)),
             configuration: .init(address: .hostname("127.0.0.1", port: 0), backlog: 4096),
-            services: [HubRunner(hub: hub)],
+            services: [ConnectionHubService(hub: hub)],
             onServerRunning: { channel in boundPort.withLock { $0 = channel.localAddress?.port } },
             logger: logger
         )
@@ -41,13 +41,5 @@ struct BenchServer {
             try await tasks.waitForAll()
             return result
         }
-    }
-}
-
-struct HubRunner: Service {
-    let hub: ConnectionHub
-
-    func run() async throws {
-        await withGracefulShutdownHandler { await hub.run() } onGracefulShutdown: { hub.shutdown() }
     }
 }

@@ -37,7 +37,7 @@ struct RealtimeServerExample {
             router: router,
             server: .streamingWebSocket(hub: hub),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            services: [HubService(hub: hub)],  // the hub's heartbeats and agent runs live beside the server
+            services: [ConnectionHubService(hub: hub)],  // the hub's heartbeats and agent runs live beside the server
             onServerRunning: { channel in
                 if let port = channel.localAddress?.port { portContinuation.yield(port) }
                 portContinuation.finish()
@@ -105,17 +105,4 @@ struct RealtimeServerExample {
 /// Writes to standard output unbuffered, so each token shows the moment it arrives.
 func say(_ text: String) {
     FileHandle.standardOutput.write(Data(text.utf8))
-}
-
-/// Runs the hub beside the HTTP server and stops it on graceful shutdown.
-struct HubService: Service {
-    let hub: ConnectionHub
-
-    func run() async throws {
-        await withGracefulShutdownHandler {
-            await hub.run()
-        } onGracefulShutdown: {
-            hub.shutdown()
-        }
-    }
 }

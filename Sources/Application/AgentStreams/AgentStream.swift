@@ -24,12 +24,11 @@ public final class AgentStream: Sendable {
         var followers: [ConnectionID: Connection] = [:]
         var readers: [Int: CheckedContinuation<Void, Never>] = [:]
         var nextReaderID = 0
-        var cancelRequested = false
-        var cancelWaiter: CheckedContinuation<Void, Never>?
     }
 
     let maxFrames: Int
     let state: Mutex<State>
+    private let cancelRequest = OneWaySignal()
 
     init(id: String, agentName: String, input: String, owner: String?, maxFrames: Int) {
         self.id = id
@@ -152,31 +151,8 @@ public final class AgentStream: Sendable {
     }
 
     /// Asks the run to stop; the run ends with an `error` frame coded `cancelled`.
-    func requestCancel() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.cancelRequested = true
-            defer { state.cancelWaiter = nil }
-            return state.cancelWaiter
-        }
-        waiter?.resume()
-    }
+    func requestCancel() { cancelRequest.set() }
 
     /// Returns once ``requestCancel()`` is called, or when the calling task is cancelled.
-    func cancellationRequested() async {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let resumeNow = state.withLock { state -> Bool in
-                    if state.cancelRequested || Task.isCancelled { return true }
-                    state.cancelWaiter = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { state -> CheckedContinuation<Void, Never>? in
-                defer { state.cancelWaiter = nil }
-                return state.cancelWaiter
-            }?.resume()
-        }
-    }
+    func cancellationRequested() async { await cancelRequest.wait() }
 }

@@ -74,7 +74,11 @@ public final class ConnectionHub: Sendable {
 
     /// Whether the next connection would be refused for capacity (or shutdown).
     public var isAtCapacity: Bool {
-        registry.withLock { $0.isShutDown || $0.connections.count >= options.maxConnections }
+        registry.withLock { isFull($0) }
+    }
+
+    private func isFull(_ registry: Registry) -> Bool {
+        registry.isShutDown || registry.connections.count >= options.maxConnections
     }
 
     /// Whether a client may be accepted now, asked by a transport before it accepts one (a
@@ -82,7 +86,7 @@ public final class ConnectionHub: Sendable {
     /// ``ConnectionHubStats/refused``, as one by ``connect(_:info:)`` does.
     public func hasRoomForConnection() -> Bool {
         registry.withLock { registry in
-            guard registry.isShutDown || registry.connections.count >= options.maxConnections else { return true }
+            guard isFull(registry) else { return true }
             registry.refused += 1
             return false
         }
@@ -103,7 +107,7 @@ public final class ConnectionHub: Sendable {
             generation: generation.load(ordering: .relaxed)
         )
         let admitted = registry.withLock { registry -> Bool in
-            guard !registry.isShutDown, registry.connections.count < options.maxConnections else {
+            guard !isFull(registry) else {
                 registry.refused += 1
                 return false
             }

@@ -39,7 +39,7 @@ struct TestServer: Sendable {
             router: Router(),
             server: .streamingWebSocket(hub: hub, options: options),
             configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            services: [HubService(hub: hub)],
+            services: [ConnectionHubService(hub: hub)],
             onServerRunning: { channel in boundPort.withLock { $0 = channel.localAddress?.port } },
             logger: logger
         )
@@ -58,21 +58,5 @@ struct TestServer: Sendable {
                 throw error
             }
         }
-    }
-}
-
-/// Runs the hub beside the application and shuts it down with it.
-struct HubService: Service {
-    let hub: ConnectionHub
-
-    func run() async throws {
-        await withGracefulShutdownHandler {
-            await hub.run()
-        } onGracefulShutdown: {
-            hub.shutdown()
-        }
-        // A test may call `hub.shutdown()` itself (the 1001 close); `run()` then returns early,
-        // and a service that ends before the group's shutdown would fail the group.
-        try? await gracefulShutdown()
     }
 }

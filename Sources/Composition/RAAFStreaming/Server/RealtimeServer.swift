@@ -98,7 +98,7 @@ public final class RealtimeServer: Sendable {
         // then the HTTP server, which waits for its in-flight requests.
         self.group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: application), .init(service: HubService(hub: hub))],
+                services: [.init(service: application), .init(service: ConnectionHubService(hub: hub))],
                 gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [],
                 logger: logger
             )
@@ -194,15 +194,27 @@ public enum RealtimeServerError: Error, Sendable, Equatable {
     case stoppedBeforeListening
 }
 
-/// Runs the hub as a service: until a graceful shutdown, which shuts the hub down.
-struct HubService: Service {
-    let hub: ConnectionHub
+/// Runs a ``ConnectionHub`` as a swift-service-lifecycle service, beside the HTTP server:
+/// its heartbeats and agent streams run until a graceful shutdown, which shuts the hub down
+/// (close 1001, runs cancelled).
+///
+/// ```swift
+/// let app = Application(router: router, server: .streamingWebSocket(hub: hub),
+///                       services: [ConnectionHubService(hub: hub)])
+/// ```
+public struct ConnectionHubService: Service {
+    public let hub: ConnectionHub
 
-    func run() async {
+    public init(hub: ConnectionHub) { self.hub = hub }
+
+    public func run() async {
         await withGracefulShutdownHandler {
             await hub.run()
         } onGracefulShutdown: {
             hub.shutdown()
         }
+        // Someone may call `hub.shutdown()` directly; `hub.run()` then returns early, and a
+        // service that ends before the group's shutdown would end the whole group.
+        try? await gracefulShutdown()
     }
 }
