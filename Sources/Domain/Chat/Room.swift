@@ -17,6 +17,9 @@ public struct Room: Sendable, Hashable, Codable {
     public var allowed: Set<String>
     /// The name of the agent that answers members' messages now; `nil` for a room of people only.
     public var agent: String?
+    /// The specialist agents registered with `add_agent`: the current agent may hand the
+    /// conversation to any of them, and members may ask for one with `handoff_request`.
+    public var specialists: [String]
     /// The identity that created the room.
     public var createdBy: String
     public var createdAt: Date
@@ -28,6 +31,7 @@ public struct Room: Sendable, Hashable, Codable {
         restricted: Bool = false,
         allowed: Set<String> = [],
         agent: String? = nil,
+        specialists: [String] = [],
         createdBy: String,
         createdAt: Date
     ) {
@@ -37,6 +41,7 @@ public struct Room: Sendable, Hashable, Codable {
         self.restricted = restricted
         self.allowed = allowed
         self.agent = agent
+        self.specialists = specialists
         self.createdBy = createdBy
         self.createdAt = createdAt
     }
