@@ -49,6 +49,20 @@ public final class OneWaySignal: Sendable {
         }
     }
 
+    /// Returns once the flag is set, even when the calling task is cancelled: for a waiter
+    /// that has asked the setter to hurry up and must still see it finish.
+    func waitIgnoringCancellation() async {
+        await withCheckedContinuation { continuation in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.isSet { return true }
+                state.nextID += 1
+                state.waiters[state.nextID] = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
     /// Returns after `duration`, or earlier once the flag is set (or the task is cancelled).
     public func wait(atMost duration: Duration) async {
         guard !isSet else { return }

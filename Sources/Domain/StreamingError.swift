@@ -33,6 +33,8 @@ public enum StreamingError: Error, Sendable, Hashable {
     /// A server refused a request with an error `code` that has no case of its own
     /// (`server_busy`, `internal_error`, ...); `message` is the server's explanation.
     case server(code: String, message: String)
+    /// The component is shutting down and accepts no new work; `detail` names it.
+    case shutDown(String)
 
     /// The stable code of this error, as protocol frames and logs carry it.
     public var code: String {
@@ -52,6 +54,7 @@ public enum StreamingError: Error, Sendable, Hashable {
         case .unauthorized: "unauthorized"
         case .forbidden: "forbidden"
         case .server(let code, _): code
+        case .shutDown: "shut_down"
         }
     }
 
@@ -85,6 +88,7 @@ extension StreamingError: CustomStringConvertible {
         case .unauthorized(let detail): "unauthorized: \(detail)"
         case .forbidden(let detail): "forbidden: \(detail)"
         case .server(let code, let message): "server error \(code): \(message)"
+        case .shutDown(let detail): "shut down: \(detail)"
         }
     }
 }

@@ -1,0 +1,72 @@
+import StreamingDomain
+
+/// One run of an agent to its ``TaskOutcome``, stoppable by a signal and by a timeout:
+/// what ``AsyncRunner`` and ``BatchProcessor`` run for every task.
+enum RunAttempt {
+    private enum Ending: Sendable {
+        case finished(TaskOutcome)
+        case cancelRequested
+        case timedOut(Duration)
+    }
+
+    /// Runs the agent beside a watcher for `cancel` and a timer for `timeout`; whichever
+    /// ends first cancels the others, so a cancel or a timeout stops the run (and its model
+    /// request) at once. Returns once the run has stopped. Cancelling the calling task
+    /// ends it as ``TaskOutcome/cancelled``.
+    static func outcome(
+        runner: AgentRunner,
+        agent: Agent,
+        messages: [ChatMessage],
+        timeout: Duration?,
+        clock: any Clock<Duration>,
+        cancel: OneWaySignal?,
+        onEvent: @escaping @Sendable (StreamEvent) -> Void
+    ) async -> TaskOutcome {
+        if cancel == nil && timeout == nil {
+            return await drive(runner.stream(agent, messages: messages), onEvent: onEvent)
+        }
+        return await withTaskGroup(of: Ending.self) { group in
+            group.addTask { .finished(await drive(runner.stream(agent, messages: messages), onEvent: onEvent)) }
+            if let cancel {
+                group.addTask {
+                    await cancel.wait()
+                    return .cancelRequested
+                }
+            }
+            if let timeout {
+                group.addTask {
+                    do {
+                        try await clock.sleep(for: timeout)
+                        return .timedOut(timeout)
+                    } catch {
+                        return .cancelRequested
+                    }
+                }
+            }
+            let first = await group.next() ?? .cancelRequested
+            group.cancelAll()
+            switch first {
+            case .finished(let outcome): return outcome
+            case .cancelRequested: return .cancelled
+            case .timedOut(let limit): return .timedOut(after: limit)
+            }
+        }
+    }
+
+    /// Iterates the run to its `complete` event.
+    private static func drive(_ events: AgentRunStream, onEvent: @Sendable (StreamEvent) -> Void) async -> TaskOutcome {
+        do {
+            for try await event in events {
+                onEvent(event)
+                if case .complete(let result) = event.kind { return .completed(result) }
+            }
+            return .cancelled
+        } catch StreamingError.cancelled {
+            return .cancelled
+        } catch is CancellationError {
+            return .cancelled
+        } catch {
+            return .failed(error)
+        }
+    }
+}
