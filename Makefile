@@ -23,6 +23,8 @@ examples:
 	$(SWIFT) run --skip-build EventDriven
 	env -u OPENAI_API_KEY -u OPENAI_BASE_URL $(SWIFT) run --skip-build RemoteModel
 	$(SWIFT) run --skip-build RealtimeServer
+	$(SWIFT) run --skip-build AsyncAgents
+	$(SWIFT) run --skip-build BatchProcessing
 
 ## Benchmarks (release build, in its own build folder): see docs/PERFORMANCE.md.
 ## A throwaway redis-server is started for the Redis benchmarks unless REDIS_URL is set.

@@ -149,6 +149,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "AsyncAgents",
+            dependencies: ["RAAFStreaming"],
+            path: "Examples/AsyncAgents",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "BatchProcessing",
+            dependencies: ["RAAFStreaming"],
+            path: "Examples/BatchProcessing",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "RealtimeServer",
             dependencies: [
                 "RAAFStreaming",

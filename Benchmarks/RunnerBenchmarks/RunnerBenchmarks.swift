@@ -29,6 +29,7 @@ private func drain<S: AsyncSequence>(_ events: S) async throws -> Int where S.El
 }
 
 let benchmarks: @Sendable () -> Void = {
+    poolBenchmarks()
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .mallocCountTotal, .instructions],
         warmupIterations: 2,
@@ -75,6 +76,61 @@ let benchmarks: @Sendable () -> Void = {
         let pipeline = StreamPipeline().rechunked(size: 64)
         for _ in benchmark.scaledIterations {
             blackHole(try await drain(pipeline.apply(to: runner.stream(agent, prompt))))
+        }
+    }
+}
+
+// MARK: AsyncRunner overhead (issue 6)
+
+/// A model that answers at once with one short delta: the run itself costs little, so
+/// what the pool adds stands out.
+private struct InstantModel: ModelProvider {
+    func stream(_ request: ModelRequest) async throws -> ModelResponseStream {
+        ModelResponseStream(deltas: [.text("ok"), .finish(.stop), .usage(Usage(promptTokens: 1, completionTokens: 1))])
+    }
+}
+
+private let tasksPerIteration = 10_000
+
+let poolBenchmarks: @Sendable () -> Void = {
+    let configuration = Benchmark.Configuration(
+        metrics: [.wallClock, .cpuTotal, .mallocCountTotal],
+        warmupIterations: 1,
+        scalingFactor: .one,
+        maxDuration: .seconds(10),
+        maxIterations: 20
+    )
+    let runner = AgentRunner(provider: InstantModel())
+
+    // The baselines: the same runs without the pool, one after another and 20 at a time.
+    Benchmark("10,000 zero-delay runs, direct, one after another", configuration: configuration) { benchmark in
+        for _ in 0..<tasksPerIteration {
+            blackHole(try await runner.run(agent, "hi"))
+        }
+    }
+
+    Benchmark("10,000 zero-delay runs, direct, 20 at a time", configuration: configuration) { benchmark in
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<tasksPerIteration {
+                if index >= 20 { try await group.next() }
+                group.addTask { blackHole(try await runner.run(agent, "hi")) }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    Benchmark("10,000 zero-delay runs, AsyncRunner pool of 20", configuration: configuration) { benchmark in
+        let pool = AsyncRunner(runner: runner, poolSize: 20, queueSize: tasksPerIteration, timeout: .seconds(30))
+        await pool.withRunning { pool in
+            let settled = Atomic<Int>(0)
+            let allDone = OneWaySignal()
+            for _ in 0..<tasksPerIteration {
+                _ = try? pool.processAsync(agent, "hi") { outcome in
+                    blackHole(outcome.result)
+                    if settled.add(1, ordering: .relaxed).newValue == tasksPerIteration { allDone.set() }
+                }
+            }
+            await allDone.wait()
         }
     }
 }

@@ -32,9 +32,11 @@ extension AsyncRunner {
     }
 
     /// Runs ``run()`` while `body` runs, then shuts down with `mode` (with `.cancel` when
-    /// `body` throws) and returns once every task has settled.
+    /// `body` throws) and returns once every task has settled. `body` runs in the caller's
+    /// isolation.
     public func withRunning<Result>(
         shutdown mode: ShutdownMode = .drain,
+        isolation: isolated (any Actor)? = #isolation,
         _ body: (AsyncRunner) async throws -> Result
     ) async rethrows -> Result {
         async let running: Void = run()

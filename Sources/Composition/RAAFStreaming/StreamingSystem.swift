@@ -46,6 +46,31 @@ public struct StreamingSystem: Sendable {
         )
     }
 
+    /// A bounded pool of background runs with this system's runner, sized by `async.poolSize`
+    /// and `async.queueSize`, each run limited to `async.threadTimeout`. Run it with
+    /// ``AsyncRunner/run()`` or ``AsyncRunner/withRunning(shutdown:_:)``.
+    public func asyncRunner(clock: any Clock<Duration> = ContinuousClock()) -> AsyncRunner {
+        AsyncRunner(
+            runner: runner,
+            poolSize: configuration.async.poolSize,
+            queueSize: configuration.async.queueSize,
+            timeout: configuration.async.threadTimeout,
+            clock: clock,
+            logger: logger(LogLabel.streaming)
+        )
+    }
+
+    /// Runs `agent` over many inputs, `maxConcurrent` at a time (default `async.poolSize`),
+    /// each run limited to `async.threadTimeout`.
+    public func batchProcessor(agent: Agent, maxConcurrent: Int? = nil) -> BatchProcessor {
+        BatchProcessor(
+            runner: runner,
+            agent: agent,
+            maxConcurrent: maxConcurrent ?? configuration.async.poolSize,
+            timeout: configuration.async.threadTimeout
+        )
+    }
+
     /// The processing between a run and a transport: re-chunking to `streaming.chunkSize`
     /// characters, then pacing by `streaming.chunkDelay` when it is above zero.
     public func pipeline(clock: any Clock<Duration> = ContinuousClock()) -> StreamPipeline {
