@@ -21,6 +21,7 @@ test: deps check-layers
 examples:
 	$(SWIFT) run --skip-build BasicStreaming
 	$(SWIFT) run --skip-build EventDriven
+	$(SWIFT) run --skip-build StreamingSessions
 	env -u OPENAI_API_KEY -u OPENAI_BASE_URL $(SWIFT) run --skip-build RemoteModel
 	$(SWIFT) run --skip-build RealtimeServer
 	$(SWIFT) run --skip-build AsyncAgents

@@ -161,6 +161,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "StreamingSessions",
+            dependencies: ["RAAFStreaming"],
+            path: "Examples/StreamingSessions",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "RealtimeServer",
             dependencies: [
                 "RAAFStreaming",
