@@ -8,9 +8,14 @@ extension AsyncRunner {
     /// `run()` cancels every run.
     public func run() async {
         await withDiscardingTaskGroup { group in
-            for await record in starts {
-                group.addTask { await self.execute(record) }
+            group.addTask { await self.deadlines.run() }
+            await withDiscardingTaskGroup { runs in
+                for await record in starts {
+                    runs.addTask { await self.execute(record) }
+                }
             }
+            // Every run has ended: stop the deadline keeper.
+            group.cancelAll()
         }
     }
 
@@ -26,7 +31,7 @@ extension AsyncRunner {
             return (queued, running)
         }
         for record in queued { settle(record, .cancelled, ran: nil) }
-        for record in running { record.requestCancel() }
+        for record in running { record.requestStop(.cancelled) }
         finishIfIdle()
         await idle.wait()
     }
@@ -54,20 +59,23 @@ extension AsyncRunner {
 
     /// Runs one task to its outcome, then hands its slot to the next queued task.
     func execute(_ record: TaskRecord) async {
-        if record.cancelRequested.isSet || !record.markRunning() {
+        if record.stopRequested.isSet || !record.markRunning() {
             // Cancelled between being admitted and starting.
             settle(record, .cancelled, ran: nil)
         } else {
             let started = ContinuousClock.now
+            if let timeout = record.timeout { deadlines.start(record, timeout: timeout) }
             let outcome = await RunAttempt.outcome(
                 runner: runner,
                 agent: record.agent,
                 messages: record.messages,
-                timeout: record.timeout,
+                timeout: nil,
                 clock: clock,
-                cancel: record.cancelRequested,
+                stop: record.stopRequested,
+                stopOutcome: { record.stopOutcome },
                 onEvent: record.record
             )
+            deadlines.end(record.id)
             settle(record, outcome, ran: ContinuousClock.now - started)
         }
         let next = state.withLock { state -> TaskRecord? in

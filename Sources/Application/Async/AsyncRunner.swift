@@ -59,6 +59,8 @@ public final class AsyncRunner: Sendable {
     let startsContinuation: AsyncStream<TaskRecord>.Continuation
     /// Set once the runner is shut down and has no task left.
     let idle = OneWaySignal()
+    /// Stops running tasks that pass their timeout.
+    let deadlines: any TaskDeadlines
 
     /// Creates a runner.
     /// - Parameters:
@@ -78,7 +80,7 @@ public final class AsyncRunner: Sendable {
         retainedTasks: Int = 10_000,
         clock: any Clock<Duration> = ContinuousClock(),
         jitter: @escaping @Sendable (Duration) -> Duration = AsyncRunner.fullJitter,
-        logger: Logger = Logger(label: LogLabel.streaming)
+        logger: Logger = Logger(label: LogLabel.async)
     ) {
         self.runner = runner
         self.poolSize = max(1, poolSize)
@@ -86,6 +88,7 @@ public final class AsyncRunner: Sendable {
         self.timeout = timeout
         self.retainedTasks = max(0, retainedTasks)
         self.clock = clock
+        self.deadlines = makeDeadlines(clock)
         self.jitter = jitter
         self.logger = logger
         self.state = Mutex(State())
@@ -228,7 +231,7 @@ public final class AsyncRunner: Sendable {
             settle(record, .cancelled, ran: nil)
             finishIfIdle()
         } else {
-            record.requestCancel()
+            record.requestStop(.cancelled)
         }
         return true
     }

@@ -59,7 +59,7 @@ public struct BatchProcessor: Sendable {
                         messages: [.user(input)],
                         timeout: timeout,
                         clock: clock,
-                        cancel: nil,
+                        stop: nil,
                         onEvent: { _ in }
                     )
                     return (index, outcome)

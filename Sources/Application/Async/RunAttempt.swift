@@ -5,32 +5,33 @@ import StreamingDomain
 enum RunAttempt {
     private enum Ending: Sendable {
         case finished(TaskOutcome)
-        case cancelRequested
+        case stopRequested
         case timedOut(Duration)
     }
 
-    /// Runs the agent beside a watcher for `cancel` and a timer for `timeout`; whichever
-    /// ends first cancels the others, so a cancel or a timeout stops the run (and its model
-    /// request) at once. Returns once the run has stopped. Cancelling the calling task
-    /// ends it as ``TaskOutcome/cancelled``.
+    /// Runs the agent beside a watcher for `stop` and a timer for `timeout`; whichever
+    /// ends first cancels the others, so a stop or a timeout stops the run (and its model
+    /// request) at once. Returns once the run has stopped: as `stopOutcome()` when stopped,
+    /// as ``TaskOutcome/cancelled`` when the calling task was cancelled.
     static func outcome(
         runner: AgentRunner,
         agent: Agent,
         messages: [ChatMessage],
         timeout: Duration?,
         clock: any Clock<Duration>,
-        cancel: OneWaySignal?,
+        stop: OneWaySignal?,
+        stopOutcome: @escaping @Sendable () -> TaskOutcome = { .cancelled },
         onEvent: @escaping @Sendable (StreamEvent) -> Void
     ) async -> TaskOutcome {
-        if cancel == nil && timeout == nil {
+        if stop == nil && timeout == nil {
             return await drive(runner.stream(agent, messages: messages), onEvent: onEvent)
         }
         return await withTaskGroup(of: Ending.self) { group in
             group.addTask { .finished(await drive(runner.stream(agent, messages: messages), onEvent: onEvent)) }
-            if let cancel {
+            if let stop {
                 group.addTask {
-                    await cancel.wait()
-                    return .cancelRequested
+                    await stop.wait()
+                    return .stopRequested
                 }
             }
             if let timeout {
@@ -39,15 +40,15 @@ enum RunAttempt {
                         try await clock.sleep(for: timeout)
                         return .timedOut(timeout)
                     } catch {
-                        return .cancelRequested
+                        return .finished(.cancelled)
                     }
                 }
             }
-            let first = await group.next() ?? .cancelRequested
+            let first = await group.next() ?? .finished(.cancelled)
             group.cancelAll()
             switch first {
             case .finished(let outcome): return outcome
-            case .cancelRequested: return .cancelled
+            case .stopRequested: return Task.isCancelled ? .cancelled : stopOutcome()
             case .timedOut(let limit): return .timedOut(after: limit)
             }
         }

@@ -10,8 +10,8 @@ final class TaskRecord: Sendable {
     let messages: [ChatMessage]
     let timeout: Duration?
     let onComplete: (@Sendable (TaskOutcome) -> Void)?
-    /// Set by ``requestCancel()``; the run's watcher waits on it.
-    let cancelRequested = OneWaySignal()
+    /// Set by ``requestStop(_:)``; the run's watcher waits on it.
+    let stopRequested = OneWaySignal()
     /// Set once the task has settled; waiters wait on it.
     let settled = OneWaySignal()
 
@@ -24,6 +24,8 @@ final class TaskRecord: Sendable {
         /// run. Kept only while the task runs; its size is the run's own output.
         var events: [StreamEvent] = []
         var lastSeq = 0
+        /// How the task ends when it is stopped before its run finishes.
+        var stopOutcome: TaskOutcome?
         var observers: [Int: Observer] = [:]
         var nextObserver = 0
     }
@@ -56,8 +58,18 @@ final class TaskRecord: Sendable {
         }
     }
 
-    func requestCancel() {
-        cancelRequested.set()
+    /// Asks the run to stop, and to end as `outcome` (``TaskOutcome/cancelled`` or
+    /// ``TaskOutcome/timedOut(after:)``); the first request decides.
+    func requestStop(_ outcome: TaskOutcome) {
+        state.withLock { state in
+            if state.stopOutcome == nil { state.stopOutcome = outcome }
+        }
+        stopRequested.set()
+    }
+
+    /// The outcome asked for by ``requestStop(_:)``; cancelled when none was.
+    var stopOutcome: TaskOutcome {
+        state.withLock { $0.stopOutcome } ?? .cancelled
     }
 
     /// Records an event of the run and hands it to every observer.

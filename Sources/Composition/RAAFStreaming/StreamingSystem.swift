@@ -56,7 +56,7 @@ public struct StreamingSystem: Sendable {
             queueSize: configuration.async.queueSize,
             timeout: configuration.async.threadTimeout,
             clock: clock,
-            logger: logger(LogLabel.streaming)
+            logger: logger(LogLabel.async)
         )
     }
 

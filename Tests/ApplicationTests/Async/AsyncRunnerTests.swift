@@ -141,7 +141,9 @@ struct AsyncRunnerTests {
         try await withPool(provider, timeout: .seconds(10), clock: clock) { pool in
             let slow = try pool.processAsync(agent, "slow")
             let quick = try pool.processAsync(agent, "quick", timeout: .seconds(2))
-            try await clock.waitForSleepers(2)
+            try await waitUntil("both runs in flight") { provider.inFlight == 2 }
+            // One keeper sleeps for every deadline of the pool.
+            try await clock.waitForSleepers(1)
             clock.advance(by: .seconds(2))
             #expect(await pool.waitForTasks([quick], timeout: .seconds(60))[0].status == .timedOut)
             #expect(pool.taskStatus(slow) == .running)
@@ -151,6 +153,24 @@ struct AsyncRunnerTests {
             #expect(throws: StreamingError.timeout("the task ran longer than 10.0 seconds")) { try report.outcome?.get() }
             #expect(Set(provider.cancelledInputs) == ["slow", "quick"])
             #expect(pool.stats.timedOut == 2)
+        }
+    }
+
+    @Test("a task that ends before its deadline is not stopped when the deadline passes")
+    func deadlineAfterTheEnd() async throws {
+        let clock = ManualClock()
+        let provider = GatedProvider()
+        try await withPool(provider, timeout: .seconds(10), clock: clock) { pool in
+            let finished = try pool.processAsync(agent, "finished")
+            let held = try pool.processAsync(agent, "held")
+            provider.release("finished")
+            #expect(await pool.waitForTasks([finished], timeout: .seconds(60))[0].status == .completed)
+            try await clock.waitForSleepers(1)
+            clock.advance(by: .seconds(10))
+            #expect(await pool.waitForTasks([held], timeout: .seconds(60))[0].status == .timedOut)
+            #expect(pool.taskStatus(finished) == .completed)
+            #expect(pool.stats.timedOut == 1)
+            #expect(pool.stats.completed == 1)
         }
     }
 
