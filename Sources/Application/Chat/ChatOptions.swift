@@ -22,6 +22,10 @@ public struct ChatOptions: Sendable, Hashable {
     public var messagesPerMinute: Int
     /// The most messages one `get_history` page holds (and the most a joiner receives).
     public var historyPageLimit: Int
+    /// The most bytes of message content one `history` page or `room_joined` carries (at least
+    /// one message): it keeps those frames within a transport's outbound buffer (the WebSocket
+    /// server drops a frame larger than its 256 KiB buffer). A shorter page says `has_more`.
+    public var maxHistoryBytes: Int
     /// How many of a room's recent messages the agent sees when it answers.
     public var agentContextMessages: Int
     /// Messages a room's agent may have waiting for an answer besides the one it is answering;
@@ -47,6 +51,7 @@ public struct ChatOptions: Sendable, Hashable {
         maxMessageLength: Int = 4_000,
         messagesPerMinute: Int = 30,
         historyPageLimit: Int = 200,
+        maxHistoryBytes: Int = 128 * 1024,
         agentContextMessages: Int = 20,
         maxPendingAnswers: Int = 16,
         maxPendingWrites: Int = 10_000,
@@ -63,6 +68,7 @@ public struct ChatOptions: Sendable, Hashable {
         self.maxMessageLength = maxMessageLength
         self.messagesPerMinute = messagesPerMinute
         self.historyPageLimit = historyPageLimit
+        self.maxHistoryBytes = maxHistoryBytes
         self.agentContextMessages = agentContextMessages
         self.maxPendingAnswers = maxPendingAnswers
         self.maxPendingWrites = maxPendingWrites

@@ -111,8 +111,10 @@ extension ChatService {
             // The recent messages hold the page if they reach back to its first message, and
             // the room promises to keep that far back.
             if before <= first || (state.recent.first.map { $0.seq <= first } == true && first > state.lastSeq - state.room.messageHistory) {
-                let page = Array(state.recent.filter { $0.seq >= first && $0.seq < before })
-                hub.send(ChatFrames.history(room: name, messages: page, hasMore: first > 1), to: connection)
+                let page = fitting(state.recent.filter { $0.seq >= first && $0.seq < before })
+                hub.send(
+                    ChatFrames.history(room: name, messages: Array(page), hasMore: (page.first?.seq ?? 1) > 1),
+                    to: connection)
                 return nil
             }
             return HistoryRead(
@@ -143,15 +145,29 @@ extension ChatService {
             for message in stored { bySeq[message.seq] = message }
             for message in read.unwritten { bySeq[message.seq] = message }
             let merged = bySeq.values.sorted { $0.seq < $1.seq }.suffix(read.limit + 1)
-            let hasMore = merged.count > read.limit
-            hub.send(
-                ChatFrames.history(room: read.room, messages: Array(merged.suffix(read.limit)), hasMore: hasMore),
-                to: read.connection)
+            let page = fitting(merged.suffix(read.limit))
+            let hasMore = merged.count > page.count
+            hub.send(ChatFrames.history(room: read.room, messages: Array(page), hasMore: hasMore), to: read.connection)
         } catch {
             logger.warning("history read failed", metadata: ["room": "\(read.room)", "error": "\(error)"])
             hub.reply(
                 read.connection, ProtocolFailure(.internalError, "the history of room \"\(read.room)\" could not be read"),
                 requestType: "get_history")
         }
+    }
+
+    /// The most recent of `messages` whose content fits ``ChatOptions/maxHistoryBytes``
+    /// (always the last one).
+    func fitting<Messages: BidirectionalCollection<RoomMessage>>(_ messages: Messages) -> Messages.SubSequence {
+        var bytes = 0
+        var start = messages.endIndex
+        while start > messages.startIndex {
+            let previous = messages.index(before: start)
+            // About 100 bytes of fields besides the content.
+            bytes += messages[previous].content.utf8.count + messages[previous].author.utf8.count + 100
+            if bytes > options.maxHistoryBytes, start != messages.endIndex { break }
+            start = previous
+        }
+        return messages[start...]
     }
 }

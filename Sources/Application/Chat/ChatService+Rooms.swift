@@ -146,7 +146,7 @@ extension ChatService {
 
     /// The recent messages a joiner receives.
     private func joinHistory(_ state: ChatRoom.State) -> Slice<Deque<RoomMessage>> {
-        state.recent.suffix(min(state.room.messageHistory, options.historyPageLimit))
+        fitting(state.recent.suffix(min(state.room.messageHistory, options.historyPageLimit)))
     }
 
     func handleLeave(_ connection: Connection, _ fields: FieldReader) throws(ProtocolFailure) {

@@ -60,6 +60,38 @@ struct ChatHistoryTests {
         }
     }
 
+    @Test("history frames stay within max_history_bytes: a shorter page says has_more")
+    func byteBudget() async throws {
+        // Each message counts its content (50 bytes), author (5) and 100 bytes of fields: two fit in 400.
+        try await withChat(options: ChatOptions(maxHistoryBytes: 400)) { chat in
+            let alice = try chat.client()
+            try alice.create("general")
+            try alice.join("general", as: "alice")
+            for index in 1...5 { alice.say(String(repeating: "\(index)", count: 50), in: "general") }
+
+            let joined = try chat.client().join("general", as: "bob")
+            #expect(joined["history"]?.arrayValue?.map { $0["seq"] } == [4, 5])
+            #expect(joined["has_more"] == true)
+
+            alice.send("get_history", ["room": "general", "before_seq": 4, "limit": 10])
+            try await alice.waitFor("history")
+            #expect(Self.seqs(alice.frames("history").last) == [2, 3])
+            #expect(alice.frames("history").last?["has_more"] == true)
+        }
+        // A single message over the budget is still sent, alone.
+        try await withChat(options: ChatOptions(maxHistoryBytes: 10)) { chat in
+            let alice = try chat.client()
+            try alice.create("general")
+            try alice.join("general", as: "alice")
+            alice.say("one", in: "general")
+            alice.say("two", in: "general")
+            alice.send("get_history", ["room": "general"])
+            try await alice.waitFor("history")
+            #expect(Self.seqs(alice.frames("history").last) == [2])
+            #expect(alice.frames("history").last?["has_more"] == true)
+        }
+    }
+
     @Test("a page read from the store includes the messages the store does not have yet")
     func unwrittenMessages() async throws {
         let clock = ManualClock()
