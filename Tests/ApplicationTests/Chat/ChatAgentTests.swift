@@ -167,6 +167,46 @@ struct ChatAgentTests {
         }
     }
 
+    @Test("a failed answer ends with agent_typing_stop carrying the error; the room keeps answering")
+    func failedAnswer() async throws {
+        /// Fails the turns whose last message mentions "fail", answers the others as the offline model does.
+        struct FlakyModel: ModelProvider {
+            func stream(_ request: ModelRequest) async throws -> ModelResponseStream {
+                if request.messages.last?.content.contains("fail") == true {
+                    return ModelResponseStream(Failing())
+                }
+                return try await ScriptedModelProvider().stream(request)
+            }
+
+            struct Failing: AsyncSequence, AsyncIteratorProtocol {
+                var sent = false
+                func makeAsyncIterator() -> Failing { self }
+                mutating func next() async throws -> ModelDelta? {
+                    guard sent else {
+                        sent = true
+                        return .text("Partial ")
+                    }
+                    throw StreamingError.provider(status: 500, message: "boom")
+                }
+            }
+        }
+        try await withChat(provider: FlakyModel()) { chat in
+            let (alice, bob) = try Self.twoMembers(chat)
+            alice.say("please fail", in: "general")
+            try await Self.waitForAnswer(bob)
+            let stop = try #require(bob.frames("agent_typing_stop").first)
+            #expect(stop["stopped"] == true)
+            #expect(stop["error"]?["code"] == "provider")
+            let partial = try #require(bob.frames("chat_message").last)
+            #expect(partial["content"] == "Partial " && partial["stopped"] == true)
+
+            alice.say("and now?", in: "general")
+            try await Self.waitForAnswer(bob, count: 2)
+            #expect(bob.frames("agent_typing_stop").last?["stopped"] == false)
+            #expect(bob.frames("agent_typing_stop").last?["error"] == nil)
+        }
+    }
+
     @Test("a member who joins while the agent answers gets the partial answer in streaming, then the rest")
     func joinWhileStreaming() async throws {
         try await withChat(provider: ChatFixture.slowModel(delay: .milliseconds(15))) { chat in

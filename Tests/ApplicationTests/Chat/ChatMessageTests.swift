@@ -54,6 +54,39 @@ struct ChatMessageTests {
         }
     }
 
+    @Test("messages sent at once from many connections reach every member in one seq order, and the store in that order")
+    func concurrentSenders() async throws {
+        let store = TestChatStore()
+        try await withChat(options: ChatOptions(messagesPerMinute: 1_000), store: store) { chat in
+            let owner = try chat.client()
+            try owner.create("busy")
+            let senders = try (0..<8).map { index in
+                let client = try chat.client()
+                try client.join("busy", as: "user\(index)")
+                return client
+            }
+            try owner.join("busy", as: "owner")
+            await withTaskGroup(of: Void.self) { group in
+                for (index, sender) in senders.enumerated() {
+                    group.addTask {
+                        for message in 1...25 { sender.say("\(index).\(message)", in: "busy") }
+                    }
+                }
+            }
+            let expected = Array(1...200)
+            for client in senders + [owner] {
+                #expect(client.frames("chat_message").compactMap { $0["seq"]?.intValue } == expected)
+                #expect(client.frames("chat_message") == owner.frames("chat_message"))
+            }
+            // Each sender's messages keep their order.
+            let contents = owner.frames("chat_message").compactMap { $0["content"]?.stringValue }
+            for index in 0..<8 {
+                #expect(contents.filter { $0.hasPrefix("\(index).") } == (1...25).map { "\(index).\($0)" })
+            }
+        }
+        #expect(store.messages(of: "busy").map(\.seq) == Array(1...200))
+    }
+
     @Test("content over max_message_length is too_large; empty content is invalid_message; neither is posted")
     func tooLarge() async throws {
         try await withChat(options: ChatOptions(maxMessageLength: 10)) { chat in
