@@ -15,7 +15,8 @@ extension ChatService {
     ///   - allowed: The identities (display names without authentication) that may join a
     ///     restricted room, besides its creator.
     ///   - agent: The agent that answers in the room; `nil` for ``ChatOptions/defaultAgent``.
-    ///   - createdBy: The creator's identity: it may always join, and delete the room.
+    ///   - createdBy: The creator's identity: it may always join, and delete the room. Empty
+    ///     (the default, for rooms the server sets up): no client may delete it.
     /// - Throws: `room_exists`, `room_limit`, `not_found` (agent), `invalid_message`
     ///   (a name or number out of range), `server_busy` after shutdown.
     @discardableResult

@@ -102,7 +102,8 @@ extension ChatService {
     /// A store that refuses the input itself (`invalid_input`: a message for a room it does
     /// not hold, a `seq` it has) will refuse it again: such a batch is retried one operation
     /// at a time and what is refused is logged and dropped, so one bad message does not stop
-    /// every room's writes. While shutting down, a failing store gets three attempts.
+    /// every room's writes. Once the service is shutting down, a batch that has failed three
+    /// times is logged and dropped, so a dead store cannot keep `run()` from returning.
     private func write(_ batch: [StoreOperation]) async {
         var attempt = 0
         while true {

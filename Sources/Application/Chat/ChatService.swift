@@ -121,7 +121,8 @@ public final class ChatService: Sendable {
     /// Hosts the store writer, the agents' answers, history reads and typing expiry, until
     /// ``shutdown()`` (or until the calling task is cancelled, which shuts down the same way).
     ///
-    /// Returns once every answer has ended and every posted message has been handed to the store.
+    /// Returns once every answer has ended and every posted message has been handed to the
+    /// store. Call it once.
     public func run() async {
         await withDiscardingTaskGroup { outer in
             outer.addTask { await self.writeAll() }
