@@ -27,6 +27,15 @@ public struct ProtocolErrorCode: RawRepresentable, Sendable, Hashable, CustomStr
     /// The server failed unexpectedly.
     public static let internalError = ProtocolErrorCode(rawValue: "internal_error")
 
+    // Chat rooms (`ChatService`).
+
+    /// The room has `max_participants` members already.
+    public static let roomFull = ProtocolErrorCode(rawValue: "room_full")
+    /// `create_room` names a room that exists.
+    public static let roomExists = ProtocolErrorCode(rawValue: "room_exists")
+    /// `create_room` when the server holds `max_rooms` rooms.
+    public static let roomLimit = ProtocolErrorCode(rawValue: "room_limit")
+
     public var description: String { rawValue }
 }
 

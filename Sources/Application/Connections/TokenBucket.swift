@@ -31,4 +31,11 @@ struct TokenBucket: Sendable {
         let wait = (1 - tokens) / refillPerNanosecond
         return .nanoseconds(Int64(wait.rounded(.up)))
     }
+
+    /// Whether the bucket has refilled to its capacity by `now`: forgetting it then changes nothing.
+    func isFull(now: ContinuousClock.Instant) -> Bool {
+        let elapsed = now - updatedAt
+        let nanoseconds = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+        return tokens + nanoseconds * refillPerNanosecond >= capacity
+    }
 }
