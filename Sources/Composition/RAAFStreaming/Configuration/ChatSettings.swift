@@ -1,6 +1,6 @@
 /// Settings of chat rooms (`config.chat` in the Ruby gem).
 public struct ChatSettings: Sendable, Equatable {
-    /// The most rooms open at once; setting `chat.max_rooms`. Default 100.
+    /// The most rooms open at once; `CHAT_MAX_ROOMS`, setting `chat.max_rooms`. Default 100.
     public var maxRooms: Int
     /// The most participants in one room; setting `chat.max_participants_per_room`. Default 50.
     public var maxParticipantsPerRoom: Int
@@ -9,17 +9,67 @@ public struct ChatSettings: Sendable, Equatable {
     public var messageHistorySize: Int
     /// Whether typing indicators are relayed; setting `chat.enable_typing_indicators`. Default `true`.
     public var enableTypingIndicators: Bool
+    /// The longest chat message, in characters; `CHAT_MAX_MESSAGE_LENGTH`, setting
+    /// `chat.max_message_length`. Default 2000.
+    public var maxMessageLength: Int
+    /// Chat messages each user may send per minute; `CHAT_RATE_LIMIT`, setting
+    /// `chat.rate_limit`. Default 60.
+    public var rateLimit: Int
+    /// How long a member shows as typing without a `typing_stop`; setting `chat.typing_timeout`. Default 5 s.
+    public var typingTimeout: Duration
+    /// The agent that answers in a room created without one; setting `chat.default_agent`.
+    /// Default `assistant`; `nil` leaves such rooms to people.
+    public var defaultAgent: String?
+    /// Where rooms and their history are kept; `CHAT_STORE` (`memory` or `sqlite:PATH`),
+    /// setting `chat.store`. Default `sqlite:raaf-chat.sqlite`, so history survives a restart.
+    public var store: ChatStoreLocation
 
     /// Creates chat settings; every parameter defaults to the gem's default.
     public init(
         maxRooms: Int = 100,
         maxParticipantsPerRoom: Int = 50,
         messageHistorySize: Int = 500,
-        enableTypingIndicators: Bool = true
+        enableTypingIndicators: Bool = true,
+        maxMessageLength: Int = 2000,
+        rateLimit: Int = 60,
+        typingTimeout: Duration = .seconds(5),
+        defaultAgent: String? = "assistant",
+        store: ChatStoreLocation = .sqlite(path: "raaf-chat.sqlite")
     ) {
         self.maxRooms = maxRooms
         self.maxParticipantsPerRoom = maxParticipantsPerRoom
         self.messageHistorySize = messageHistorySize
         self.enableTypingIndicators = enableTypingIndicators
+        self.maxMessageLength = maxMessageLength
+        self.rateLimit = rateLimit
+        self.typingTimeout = typingTimeout
+        self.defaultAgent = defaultAgent
+        self.store = store
+    }
+}
+
+/// Where a chat store lives: `memory` or `sqlite:PATH`.
+public enum ChatStoreLocation: Sendable, Hashable, CustomStringConvertible {
+    /// In this process: each room keeps its last `message_history` messages, gone at exit.
+    case memory
+    /// A SQLite file (created when missing): every message, across restarts.
+    case sqlite(path: String)
+
+    /// Reads `memory` or `sqlite:PATH`; `nil` for anything else.
+    public init?(parsing text: String) {
+        if text == "memory" {
+            self = .memory
+        } else if text.hasPrefix("sqlite:"), text.count > "sqlite:".count {
+            self = .sqlite(path: String(text.dropFirst("sqlite:".count)))
+        } else {
+            return nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .memory: "memory"
+        case .sqlite(let path): "sqlite:\(path)"
+        }
     }
 }

@@ -23,6 +23,10 @@ extension StreamingConfiguration {
         /// Authentication tokens as `token=identity` pairs, comma-separated; secrets.
         case websocketAuthTokens = "WEBSOCKET_AUTH_TOKENS"
         /// How many async tasks run at once.
+        case chatStore = "CHAT_STORE"
+        case chatMaxRooms = "CHAT_MAX_ROOMS"
+        case chatMaxMessageLength = "CHAT_MAX_MESSAGE_LENGTH"
+        case chatRateLimit = "CHAT_RATE_LIMIT"
         case asyncPoolSize = "ASYNC_POOL_SIZE"
         /// How many async tasks may wait.
         case asyncQueueSize = "ASYNC_QUEUE_SIZE"
@@ -71,6 +75,10 @@ extension StreamingConfiguration {
             case .websocketBufferSize: "websocket.buffer_size"
             case .websocketAllowedOrigins: "websocket.allowed_origins"
             case .websocketAuthTokens: "websocket.auth_tokens"
+            case .chatStore: "chat.store"
+            case .chatMaxRooms: "chat.max_rooms"
+            case .chatMaxMessageLength: "chat.max_message_length"
+            case .chatRateLimit: "chat.rate_limit"
             case .asyncPoolSize: "async.pool_size"
             case .asyncQueueSize: "async.queue_size"
             case .backgroundWorkers: "background.workers"

@@ -23,6 +23,7 @@ extension StreamingConfiguration {
             config.websocket.maxConnections = value
         }
         try applyWebSocket(reader, to: &config.websocket)
+        try applyChat(reader, to: &config.chat)
         if let value = try reader.integer(.asyncPoolSize, .positive) { config.async.poolSize = value }
         if let value = try reader.integer(.asyncQueueSize, .nonNegative) { config.async.queueSize = value }
         if let value = try reader.integer(.backgroundWorkers, .positive) { config.background.workers = value }
@@ -48,6 +49,15 @@ extension StreamingConfiguration {
             config.logging.format = format
         }
         return config
+    }
+
+    private func applyChat(_ reader: EnvironmentReader, to chat: inout ChatSettings) throws {
+        if let store = try reader.parsed(.chatStore, "memory or sqlite:PATH", ChatStoreLocation.init(parsing:)) {
+            chat.store = store
+        }
+        if let value = try reader.integer(.chatMaxRooms, .positive) { chat.maxRooms = value }
+        if let value = try reader.integer(.chatMaxMessageLength, .positive) { chat.maxMessageLength = value }
+        if let value = try reader.integer(.chatRateLimit, .positive) { chat.rateLimit = value }
     }
 
     private func applyWebSocket(_ reader: EnvironmentReader, to websocket: inout WebSocketSettings) throws {

@@ -58,6 +58,10 @@ extension StreamingConfiguration {
         check.integer("chat.max_rooms", chat.maxRooms, .positive)
         check.integer("chat.max_participants_per_room", chat.maxParticipantsPerRoom, .positive)
         check.integer("chat.message_history_size", chat.messageHistorySize, .nonNegative)
+        check.integer("chat.max_message_length", chat.maxMessageLength, .positive)
+        check.integer("chat.rate_limit", chat.rateLimit, .positive)
+        check.duration("chat.typing_timeout", chat.typingTimeout, .positive)
+        if case .sqlite(let path) = chat.store { check.text("chat.store", path) }
 
         check.url("provider.base_url", provider.baseURL, schemes: ["http", "https"])
         if let key = provider.apiKey, key.allSatisfy(\.isWhitespace) {

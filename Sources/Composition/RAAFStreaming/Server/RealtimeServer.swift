@@ -6,9 +6,10 @@ import StreamingApplication
 import StreamingDomain
 import StreamingWebSocket
 
-/// The real-time server of a ``StreamingSystem``: a ``ConnectionHub`` and its agent streams
-/// behind one Hummingbird HTTP server (the WebSocket endpoint on `websocket.path`, Server-Sent
-/// Events, `/health`, `/stats`, `/metrics`), run together in a swift-service-lifecycle `ServiceGroup`.
+/// The real-time server of a ``StreamingSystem``: a ``ConnectionHub`` with its agent streams
+/// and chat rooms (``ChatService``) behind one Hummingbird HTTP server (the WebSocket endpoint
+/// on `websocket.path`, the chat page on `/`, Server-Sent Events, `/health`, `/stats`,
+/// `/metrics`), run together in a swift-service-lifecycle `ServiceGroup`.
 ///
 /// ```swift
 /// let system = try Streaming.configure()
@@ -27,6 +28,8 @@ public final class RealtimeServer: Sendable {
     public let system: StreamingSystem
     /// The connections, channels and agent streams the server serves.
     public let hub: ConnectionHub
+    /// The chat rooms, spoken over the hub's WebSocket protocol.
+    public let chat: ChatService
     /// The Prometheus metrics served on `/metrics`.
     public let metrics: StreamingMetrics
     /// The address the server binds to.
@@ -42,6 +45,7 @@ public final class RealtimeServer: Sendable {
     ///   - jobQueue: A job queue whose figures `/stats` and `/metrics` report.
     ///   - processor: A background processor whose figures (and its queue's) they report;
     ///     the server does not run it.
+    ///   - chatStore: Where chat rooms are kept; the store of `chat.store` when `nil`.
     ///   - handlesSignals: Whether SIGTERM and SIGINT start a graceful shutdown. Tests that
     ///     run a server inside the test process pass `false` and call ``shutdown()``.
     public init(
@@ -50,8 +54,9 @@ public final class RealtimeServer: Sendable {
         port: Int? = nil,
         jobQueue: (any JobQueue)? = nil,
         processor: BackgroundProcessor? = nil,
+        chatStore: (any ChatStore)? = nil,
         handlesSignals: Bool = true
-    ) {
+    ) throws {
         let configuration = system.configuration
         let logger = system.logger(LogLabel.websocket)
         let streams = Self.makeStreamService(system)
@@ -61,9 +66,10 @@ public final class RealtimeServer: Sendable {
             authenticate: Self.tokenVerifier(configuration.websocket.authTokens),
             logger: logger
         )
+        let chat = system.chatService(hub: hub, store: try chatStore ?? system.makeChatStore())
         let metrics = StreamingMetrics()
         let figures = ServerFigures(
-            hub: hub, metrics: metrics, jobQueue: jobQueue, processor: processor, logger: logger)
+            hub: hub, chat: chat, metrics: metrics, jobQueue: jobQueue, processor: processor, logger: logger)
         let router = Router()
         StreamingHTTPRoutes(
             hub: hub,
@@ -91,14 +97,20 @@ public final class RealtimeServer: Sendable {
 
         self.system = system
         self.hub = hub
+        self.chat = chat
         self.metrics = metrics
         self.host = host ?? configuration.websocket.host
         self.listening = listening
-        // Graceful shutdown runs in reverse order: the hub first, so open event streams end,
-        // then the HTTP server, which waits for its in-flight requests.
+        // Graceful shutdown runs in reverse order: chat first (answers stop, members still
+        // hear it, every message is written), then the hub, so open event streams end, then
+        // the HTTP server, which waits for its in-flight requests.
         self.group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: application), .init(service: ConnectionHubService(hub: hub))],
+                services: [
+                    .init(service: application),
+                    .init(service: ConnectionHubService(hub: hub)),
+                    .init(service: ChatRoomsService(chat: chat)),
+                ],
                 gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [],
                 logger: logger
             )

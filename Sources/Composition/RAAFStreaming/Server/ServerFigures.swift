@@ -12,6 +12,7 @@ import Foundation
 /// and, when the server has them, the job queue's and the background processor's figures.
 struct ServerFigures: Sendable {
     let hub: ConnectionHub
+    let chat: ChatService?
     let metrics: StreamingMetrics
     let jobQueue: (any JobQueue)?
     let processor: BackgroundProcessor?
@@ -31,6 +32,7 @@ struct ServerFigures: Sendable {
                 "cancelled": .int(streams.cancelled),
             ]
         ]
+        if let chat { sections["chat"] = Self.chatSection(chat.stats) }
         let (queue, processor) = await jobFigures()
         if let queue {
             sections["jobs"] = [
@@ -53,6 +55,24 @@ struct ServerFigures: Sendable {
             ]
         }
         return sections
+    }
+
+    /// The chat figures with the Ruby gem's field names.
+    static func chatSection(_ stats: ChatStats) -> JSONValue {
+        [
+            "connected_clients": .int(stats.connectedClients),
+            "active_sessions": .int(stats.activeSessions),
+            "active_streams": .int(stats.activeStreams),
+            "available_agents": .array(stats.availableAgents.map { .string($0) }),
+            "total_messages": .int(stats.totalMessages),
+            "pending_writes": .int(stats.pendingWrites),
+            "failed_writes": .int(stats.failedWrites),
+            "rooms": .array(
+                stats.rooms.map { room in
+                    ["name": .string(room.name), "participants": .int(room.participants), "messages": .int(room.messages)]
+                }
+            ),
+        ]
     }
 
     /// The Prometheus text of every metric, brought up to date first.
