@@ -1,0 +1,460 @@
+#!/usr/bin/env python3
+"""The chat page in a real headless browser: Chromium driven by Selenium.
+
+    python3 chat_browser.py --url http://127.0.0.1:PORT/ --screenshot PATH
+
+Two browser sessions, each with its own profile (so its own localStorage), open the page
+served at --url:
+
+1. both pick a name; Alice creates a room with the `assistant` agent, Bob joins it from
+   the room list, and each sees the other in the members list;
+2. Alice types "What's the weather in Paris?": Bob sees "Alice is typing…"; she sends it;
+3. both see her message, the agent's answer streaming into a bubble (partial text seen
+   before the final message, fed by more than one chunk), the `get_weather` tool call with
+   its output, then the final answer shown once, the same text on both sides;
+4. unless --skip-reconnect: Alice asks again and Bob's connection is cut at the first chunk
+   of the answer; his page must reconnect by itself, join the room again, and end with
+   exactly the messages Alice has (no duplicate, no left-over bubble); with
+   --require-resume the answer must still have been streaming when he was back, so that he
+   picked it up from `room_joined.streaming` (needs a server that streams slowly enough);
+5. Bob types without sending and Alice sees it; Alice's window is then made phone-sized
+   (375×667, scale 2) and checked for usability (nothing wider than the screen, composer
+   on screen, members list folded away), and the screenshot is saved to --screenshot.
+
+The browser consoles must stay free of errors (a violation of the page's content security
+policy would show there). Every wait has a deadline (--timeout); nothing sleeps blindly.
+
+Exit status: 0 when all of it was seen; 1 with the reason on stderr otherwise (screenshots
+of both windows are saved next to --screenshot as *-failure-*.png); 77 with the reason on
+stderr when Selenium, Chromium or chromedriver are not available here.
+"""
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+
+SKIPPED = 77
+QUESTION = "What's the weather in Paris?"
+FOLLOW_UP = "Tell me about streaming, please."
+
+
+class Failure(Exception):
+    """Something the page should have done and did not."""
+
+
+def skip(reason):
+    print(f"chat_browser: skipped: {reason}", file=sys.stderr)
+    sys.exit(SKIPPED)
+
+
+def say(text):
+    print(f"chat_browser: {text}", flush=True)
+
+
+def tid(name, extra=""):
+    return f'[data-testid="{name}"]{extra}'
+
+
+def first_executable(*candidates):
+    for candidate in candidates:
+        if not candidate:
+            continue
+        path = candidate if os.path.isabs(candidate) else shutil.which(candidate)
+        if path and os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+# Installed in a page before an answer is expected: remembers what the streaming bubbles
+# showed, since a fast server may finish an answer between two polls of the test.
+STREAM_PROBE = """
+const list = document.querySelector('[data-testid="message-list"]');
+const probe = window.__streamProbe = { partial: '', last: '', chunks: 0, bubbles: new Set(), dropAt: arguments[0], dropped: false };
+const look = () => {
+  for (const bubble of list.querySelectorAll('[data-testid="streaming-bubble"]')) {
+    probe.bubbles.add(bubble.dataset.stream);
+    const text = bubble.querySelector('[data-testid="message-text"]').textContent;
+    if (text && !probe.partial) probe.partial = text;
+    if (text) probe.last = text;
+    probe.chunks = Math.max(probe.chunks, Number(bubble.dataset.chunks || 0));
+    if (probe.dropAt && !probe.dropped && text) { probe.dropped = true; window.raafChat.dropConnection(); }
+  }
+};
+if (window.__streamObserver) window.__streamObserver.disconnect();
+window.__streamObserver = new MutationObserver(look);
+window.__streamObserver.observe(list, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['data-chunks'] });
+look();
+"""
+
+READ_PROBE = "const p = window.__streamProbe; return { partial: p.partial, last: p.last, chunks: p.chunks, bubbles: p.bubbles.size, dropped: p.dropped };"
+
+MESSAGES = """
+return [...document.querySelectorAll('[data-testid="message-list"] [data-testid="message"]')].map((el) => ({
+  seq: Number(el.dataset.seq), sender: el.dataset.sender, user: el.dataset.user || '', mine: el.classList.contains('mine'),
+  chunks: Number(el.dataset.chunks || 0),
+  text: el.querySelector('[data-testid="message-text"]').textContent,
+  tools: [...el.querySelectorAll('[data-testid="tool-call"]')].map((t) => ({ name: t.dataset.name, state: t.dataset.state, text: t.textContent })),
+}));
+"""
+
+PHONE_LAYOUT = """
+const box = (sel) => { const el = document.querySelector(sel); if (!el) return null; const r = el.getBoundingClientRect();
+  const s = getComputedStyle(el); return { top: r.top, bottom: r.bottom, left: r.left, right: r.right, width: r.width, height: r.height,
+  visible: s.display !== 'none' && s.visibility !== 'hidden' && r.width > 0 && r.height > 0 }; };
+return { width: innerWidth, height: innerHeight, scrollWidth: document.documentElement.scrollWidth,
+  input: box('[data-testid="message-input"]'), send: box('[data-testid="send-button"]'),
+  members: box('[data-testid="member-list"]'), toggle: box('[data-testid="members-toggle"]'),
+  list: box('[data-testid="message-list"]') };
+"""
+
+
+class Browser:
+    """One browser session with the page open."""
+
+    def __init__(self, label, driver, timeout, selenium):
+        self.label = label
+        self.driver = driver
+        self.timeout = timeout
+        self.by = selenium["By"]
+        self.wait_class = selenium["WebDriverWait"]
+        self.timeout_error = selenium["TimeoutException"]
+
+    def find(self, selector):
+        return self.driver.find_element(self.by.CSS_SELECTOR, selector)
+
+    def find_all(self, selector):
+        return self.driver.find_elements(self.by.CSS_SELECTOR, selector)
+
+    def js(self, script, *args):
+        return self.driver.execute_script(script, *args)
+
+    def wait(self, what, condition, timeout=None):
+        """Polls `condition(self)` until it returns something truthy; fails after the deadline."""
+        deadline = timeout or self.timeout
+        try:
+            return self.wait_class(self.driver, deadline, poll_frequency=0.05).until(lambda _: condition(self))
+        except self.timeout_error:
+            raise Failure(f"{self.label}: no {what} within {deadline:g} s") from None
+
+    def wait_visible(self, selector, what=None):
+        def visible(page):
+            elements = page.find_all(selector)
+            return elements[0] if elements and elements[0].is_displayed() else None
+        return self.wait(what or selector, visible)
+
+    def status(self):
+        return self.find(tid("connection-status")).get_attribute("data-state")
+
+    def typing_text(self):
+        return self.find(tid("typing-indicator")).text
+
+    def messages(self):
+        return self.js(MESSAGES)
+
+    def console_errors(self):
+        try:
+            return [entry["message"] for entry in self.driver.get_log("browser") if entry.get("level") == "SEVERE"]
+        except Exception:  # not every driver keeps the log
+            return []
+
+
+def start_browser(selenium, chromium, chromedriver, profile, log_path):
+    options = selenium["Options"]()
+    options.binary_location = chromium
+    for argument in (
+        "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run",
+        "--no-default-browser-check", "--disable-extensions", "--no-proxy-server", "--lang=en-US",
+        "--window-size=1280,900", f"--user-data-dir={profile}",
+        "--disable-background-timer-throttling", "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows",
+    ):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = selenium["Service"](executable_path=chromedriver, log_output=log_path)
+    return selenium["webdriver"].Chrome(service=service, options=options)
+
+
+def pick_name(page, name):
+    page.wait_visible(tid("name-input"), "name form").send_keys(name)
+    page.find(tid("name-submit")).click()
+    page.wait_visible(tid("view-lobby"), "room list after picking a name")
+    page.wait("connection (status online)", lambda p: p.status() == "online")
+
+
+def in_room(page, room):
+    page.wait_visible(tid("view-room"), f"room view of {room!r}")
+    page.wait(f"room title {room!r}", lambda p: p.find(tid("room-title")).text == room)
+    page.wait("send button enabled", lambda p: p.find(tid("send-button")).is_enabled())
+
+
+def settled(page):
+    """The page's messages once no answer is streaming: [] while one still is."""
+    if page.find_all(tid("streaming-bubble")):
+        return None
+    return page.messages()
+
+
+def agent_answers(messages):
+    return [m for m in messages if m["sender"] == "agent"]
+
+
+def check_unique(page, messages):
+    seqs = [m["seq"] for m in messages]
+    if len(seqs) != len(set(seqs)):
+        raise Failure(f"{page.label}: a message is shown twice: seqs {seqs}")
+    if seqs != sorted(seqs):
+        raise Failure(f"{page.label}: messages are out of seq order: {seqs}")
+
+
+def wait_answers(page, count, what):
+    def answered(p):
+        messages = settled(p)
+        return messages if messages is not None and len(agent_answers(messages)) >= count else None
+    messages = page.wait(what, answered)
+    check_unique(page, messages)
+    return messages
+
+
+def conversation(messages):
+    return [(m["seq"], m["sender"], m["user"], m["text"]) for m in messages if m["sender"] in ("user", "agent")]
+
+
+def run(args, selenium, chromium, chromedriver, workdir):
+    pages = []
+    try:
+        for label in ("Alice", "Bob"):
+            profile = os.path.join(workdir, f"profile-{label}")
+            try:
+                driver = start_browser(selenium, chromium, chromedriver, profile, os.path.join(workdir, f"chromedriver-{label}.log"))
+            except selenium["WebDriverException"] as error:
+                skip(f"Chromium could not be started through {chromedriver}: {str(error.msg or error).splitlines()[0]}")
+            pages.append(Browser(label, driver, args.timeout, selenium))
+        alice, bob = pages
+        try:
+            scenario(args, alice, bob)
+        except Exception:
+            for page in pages:
+                path = failure_path(args.screenshot, page.label)
+                try:
+                    page.driver.save_screenshot(path)
+                    print(f"chat_browser: {page.label}'s window at the failure: {path}", file=sys.stderr)
+                except Exception:
+                    pass
+                for line in page.console_errors()[-20:]:
+                    print(f"chat_browser: {page.label}'s console: {line}", file=sys.stderr)
+            raise
+    finally:
+        for page in pages:
+            try:
+                page.driver.quit()
+            except Exception:
+                pass
+
+
+def failure_path(screenshot, label):
+    stem, extension = os.path.splitext(screenshot)
+    return f"{stem}-failure-{label}{extension or '.png'}"
+
+
+def scenario(args, alice, bob):
+    room = f"page-test-{uuid.uuid4().hex[:6]}"
+    for page in (alice, bob):
+        page.driver.get(args.url)
+        page.wait(f"chat page at {args.url} (its script did not run: is the server serving the page?)",
+                  lambda p: p.js("return typeof window.raafChat === 'object'"))
+    for page in (alice, bob):
+        pick_name(page, page.label)
+    say("both sessions picked a name and are online")
+
+    # 1. Alice creates the room, Bob joins it from the list.
+    alice.find(tid("room-name-input")).send_keys(room)
+    selenium_select(alice, tid("agent-select"), "assistant")
+    alice.find(tid("create-room")).click()
+    in_room(alice, room)
+
+    join = tid("join-room", f'[data-room="{room}"]')
+
+    refreshed = [time.monotonic()]
+
+    def join_button(page):
+        buttons = page.find_all(join)
+        if buttons:
+            return buttons[0]
+        if time.monotonic() - refreshed[0] >= 1:  # the list also refreshes by itself, every 10 s
+            refreshed[0] = time.monotonic()
+            page.find(tid("refresh-rooms")).click()
+        return None
+    bob.wait(f"join button for {room!r} in the room list", join_button).click()
+    in_room(bob, room)
+    for page, other in ((alice, "Bob"), (bob, "Alice")):
+        page.wait(f"{other} in the members list", lambda p: p.find_all(tid("member-list") + f' [data-testid="member"][data-user="{other}"]'))
+    say(f"Alice created {room!r} with the assistant, Bob joined it; each sees the other")
+
+    # 2. Alice types: Bob sees it.
+    for page in (alice, bob):
+        page.js(STREAM_PROBE, False)
+    box = alice.find(tid("message-input"))
+    box.send_keys(QUESTION)
+    bob.wait("“Alice is typing…”", lambda p: "Alice is typing" in p.typing_text())
+    say("Bob saw “Alice is typing…”")
+    alice.find(tid("send-button")).click()
+    bob.wait("typing indicator cleared after the message", lambda p: p.find(tid("typing-indicator")).get_attribute("data-active") == "false")
+
+    # 3. The question and the streamed answer, on both sides.
+    answers = {}
+    for page in (alice, bob):
+        messages = wait_answers(page, 1, "agent answer")
+        asked = [m for m in messages if m["sender"] == "user" and m["text"] == QUESTION]
+        if len(asked) != 1 or asked[0]["user"] != "Alice":
+            raise Failure(f"{page.label}: Alice's question is not shown once: {conversation(messages)}")
+        if asked[0]["mine"] != (page is alice):
+            raise Failure(f"{page.label}: Alice's question is {'not ' if page is alice else ''}shown as the reader's own")
+        answer = agent_answers(messages)[-1]
+        if answer["user"] != "assistant" or not answer["text"].strip():
+            raise Failure(f"{page.label}: the final answer is {answer}")
+        probe = page.js(READ_PROBE)
+        if not probe["partial"]:
+            raise Failure(f"{page.label}: no streaming bubble with text was seen before the final answer")
+        if answer["chunks"] < 2 or len(probe["partial"]) >= len(answer["text"]):
+            raise Failure(f"{page.label}: the answer did not stream token by token (chunks {answer['chunks']}, "
+                          f"first partial text {probe['partial']!r}, final {answer['text']!r})")
+        weather = [t for t in answer["tools"] if t["name"] == "get_weather"]
+        if not weather or weather[0]["state"] != "done":
+            raise Failure(f"{page.label}: the get_weather tool call is not shown with its output: {answer['tools']}")
+        answers[page.label] = messages
+        say(f"{page.label} saw the question, the answer streaming ({answer['chunks']} chunks, first {probe['partial']!r}), "
+            f"the tool call {weather[0]['text']!r} and the final answer")
+    if conversation(answers["Alice"]) != conversation(answers["Bob"]):
+        raise Failure(f"the two sessions show different conversations:\n  Alice {conversation(answers['Alice'])}\n  Bob   {conversation(answers['Bob'])}")
+
+    # 4. Bob's connection is cut while the next answer streams.
+    if not args.skip_reconnect:
+        alice.js(STREAM_PROBE, False)
+        bob.js(STREAM_PROBE, True)
+        alice.find(tid("message-input")).send_keys(FOLLOW_UP)
+        alice.find(tid("send-button")).click()
+        bob.wait("cut at the first chunk of the answer", lambda p: p.js(READ_PROBE)["dropped"])
+        bob.wait("reconnect (status online, room joined again)",
+                 lambda p: p.status() == "online" and p.js("return window.raafChat.snapshot().joined"))
+        alice_messages = wait_answers(alice, 2, "second agent answer")
+        bob_messages = wait_answers(bob, 2, "second agent answer after the reconnect")
+        if conversation(alice_messages) != conversation(bob_messages):
+            raise Failure("after Bob's reconnect the sessions differ:\n"
+                          f"  Alice {conversation(alice_messages)}\n  Bob   {conversation(bob_messages)}")
+        resumes = bob.js("return window.raafChat.snapshot().resumes")
+        probe = bob.js(READ_PROBE)
+        final = agent_answers(bob_messages)[-1]["text"]
+        if resumes:
+            if not final.startswith(probe["last"]):
+                raise Failure(f"Bob: the resumed answer showed {probe['last']!r}, which the final answer {final!r} does not start with")
+            say("Bob's connection was cut mid-answer; he reconnected, picked the answer up from room_joined.streaming, "
+                "and ends with the same messages as Alice, each once")
+        elif args.require_resume:
+            raise Failure("Bob reconnected after the answer had ended: nothing was resumed (is the server streaming too fast?)")
+        else:
+            say("Bob's connection was cut mid-answer; he reconnected after it ended and has the final answer from the "
+                "history, the same messages as Alice, each once")
+
+    # 5. Bob types; Alice, phone-sized, sees it; the screenshot.
+    bob.find(tid("message-input")).send_keys("Thanks, that helps")
+    alice.wait("“Bob is typing…”", lambda p: "Bob is typing" in p.typing_text())
+    alice.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 375, "height": 667, "deviceScaleFactor": 2, "mobile": True})
+    alice.wait("phone-sized viewport", lambda p: p.js("return innerWidth") == 375)
+    alice.js('const list = document.querySelector(\'[data-testid="message-list"]\'); list.scrollTop = list.scrollHeight;')
+    # The layout settles after the resize (the members drawer slides away): wait for it.
+    problems = []
+
+    def usable(page):
+        problems[:] = phone_problems(page.js(PHONE_LAYOUT))
+        return not problems
+    try:
+        alice.wait("usable phone layout", usable, timeout=5)
+    except Failure:
+        raise Failure("Alice's page at 375×667: " + "; ".join(problems)) from None
+    alice.wait("screenshot", lambda p: p.driver.save_screenshot(args.screenshot))
+    say(f"phone-sized (375×667) screenshot of Alice's window: {args.screenshot}")
+
+    for page in (alice, bob):
+        errors = page.console_errors()
+        if errors:
+            raise Failure(f"{page.label}'s console has errors:\n  " + "\n  ".join(errors))
+
+
+def phone_problems(layout):
+    """What keeps the page from being usable on this screen, from PHONE_LAYOUT's figures."""
+    problems = []
+    if layout["scrollWidth"] > layout["width"]:
+        problems.append(f"the page is {layout['scrollWidth']} px wide on a {layout['width']} px screen")
+    for name in ("input", "send", "list", "toggle"):
+        box = layout[name]
+        if not box or not box["visible"] or box["bottom"] > layout["height"] + 0.5 or box["right"] > layout["width"] + 0.5:
+            problems.append(f"{name} is not on screen: {box}")
+    for name in ("send", "toggle"):
+        if layout[name] and min(layout[name]["width"], layout[name]["height"]) < 40:
+            problems.append(f"{name} is a small tap target: {layout[name]}")
+    if layout["members"] and layout["members"]["visible"] and layout["members"]["left"] < layout["width"]:
+        problems.append(f"the members list is not folded away: {layout['members']}")
+    return problems
+
+
+def selenium_select(page, selector, value):
+    from selenium.webdriver.support.ui import Select
+    Select(page.find(selector)).select_by_value(value)
+
+
+def main():
+    parser = argparse.ArgumentParser(description="The chat page in headless Chromium, two sessions in one room.")
+    parser.add_argument("--url", required=True, help="the page, e.g. http://127.0.0.1:8080/")
+    parser.add_argument("--screenshot", required=True, help="where to save the phone-sized screenshot (PNG)")
+    parser.add_argument("--timeout", type=float, default=20, help="deadline of each wait, in seconds")
+    parser.add_argument("--chromium", help="the browser (default: chromium on PATH or /usr/bin/chromium)")
+    parser.add_argument("--chromedriver", help="the driver (default: chromedriver on PATH or /usr/bin/chromedriver)")
+    parser.add_argument("--skip-reconnect", action="store_true", help="leave out the cut connection and its recovery")
+    parser.add_argument("--require-resume", action="store_true",
+                        help="fail unless the cut connection picked up an answer still streaming")
+    args = parser.parse_args()
+
+    try:
+        from selenium import webdriver
+        from selenium.common.exceptions import TimeoutException, WebDriverException
+        from selenium.webdriver.chrome.options import Options
+        from selenium.webdriver.chrome.service import Service
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import WebDriverWait
+    except ImportError as error:
+        skip(f"Selenium is not installed ({error}): pip install selenium==4.51.0")
+    chromium = first_executable(*([args.chromium] if args.chromium else ["chromium", "/usr/bin/chromium", "chromium-browser"]))
+    if not chromium:
+        skip(f"no Chromium at {args.chromium}" if args.chromium else "no Chromium (Debian: apt-get install chromium)")
+    chromedriver = first_executable(*([args.chromedriver] if args.chromedriver else ["chromedriver", "/usr/bin/chromedriver"]))
+    if not chromedriver:
+        skip(f"no chromedriver at {args.chromedriver}" if args.chromedriver else "no chromedriver (Debian: apt-get install chromium-driver)")
+    selenium = {
+        "webdriver": webdriver, "Options": Options, "Service": Service, "By": By, "WebDriverWait": WebDriverWait,
+        "TimeoutException": TimeoutException, "WebDriverException": WebDriverException,
+    }
+    # Loopback only: no proxy between the driver, the browser and the server.
+    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+    # Selenium Manager would look for drivers online; the paths above are all it needs.
+    os.environ.setdefault("SE_OFFLINE", "true")
+    os.makedirs(os.path.dirname(os.path.abspath(args.screenshot)), exist_ok=True)
+
+    started = time.monotonic()
+    workdir = tempfile.mkdtemp(prefix="chat-browser-")
+    try:
+        run(args, selenium, chromium, chromedriver, workdir)
+    except Failure as failure:
+        print(f"chat_browser: FAILED: {failure}", file=sys.stderr)
+        sys.exit(1)
+    except WebDriverException as error:
+        print(f"chat_browser: FAILED: the browser reported: {str(error.msg or error).strip()}", file=sys.stderr)
+        sys.exit(1)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    say(f"passed in {time.monotonic() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
