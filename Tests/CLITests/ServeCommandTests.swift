@@ -14,6 +14,8 @@ struct ServeCommandTests {
         for name in ["OPENAI_API_KEY", "OPENAI_BASE_URL", "RAAF_MODEL", "REDIS_URL", "WEBSOCKET_HOST", "WEBSOCKET_PORT"] {
             env[name] = nil
         }
+        // Chat rooms in memory, so a test leaves no raaf-chat.sqlite behind.
+        env["CHAT_STORE"] = "memory"
         env.merge(environment) { _, new in new }
         return try RunningChild(try ChildProcess.built("raaf-streaming"), ["serve"] + arguments, environment: env)
     }

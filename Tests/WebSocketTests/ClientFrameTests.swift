@@ -51,6 +51,18 @@ import Testing
         #expect(try ServerMessage(text: #"{"type":"room_joined","room":"r"}"#) == .other(type: "room_joined", fields: ["type": "room_joined", "room": "r"]))
     }
 
+    @Test func chatAnswerFramesAreOtherNotStreamEvents() throws {
+        // A chat room's response_chunk has no stream `id` of this client's: it must not be
+        // taken for (and rejected as) a malformed agent stream frame.
+        let text = #"{"type":"response_chunk","room":"r","stream":"c-1","seq":1,"agent":"assistant","content":"Hi"}"#
+        guard case .other("response_chunk", let fields) = try ServerMessage(text: text) else {
+            Issue.record("not decoded as a chat frame")
+            return
+        }
+        #expect(fields["content"] == "Hi")
+        #expect(throws: StreamingError.self) { try ServerMessage(text: #"{"type":"response_chunk","seq":1,"content":"x"}"#) }
+    }
+
     @Test func streamEventsDecodeFromTheRunnersFrames() throws {
         let events: [StreamEvent] = [
             StreamEvent(seq: 1, kind: .content("Hel")),

@@ -65,14 +65,16 @@ struct RealtimeServerTests {
     func portTakenAndEarlyShutdown() async throws {
         try await HTTPTestServer.with { server in
             let port = try #require(server.server.port)
-            let second = RealtimeServer(system: server.system, host: "127.0.0.1", port: port, handlesSignals: false)
+            let second = try RealtimeServer(
+                system: server.system, host: "127.0.0.1", port: port, chatStore: InMemoryChatStore(), handlesSignals: false)
             let running = Task { try await second.run() }
             await #expect(throws: (any Error).self) { try await second.waitUntilListening() }
             await #expect(throws: (any Error).self) { try await running.value }
         }
 
         let system = try Streaming.configure(environment: [:])
-        let early = RealtimeServer(system: system, host: "127.0.0.1", port: 0, handlesSignals: false)
+        let early = try RealtimeServer(
+            system: system, host: "127.0.0.1", port: 0, chatStore: InMemoryChatStore(), handlesSignals: false)
         await early.shutdown()
         try await early.run()
         #expect(early.hub.isAtCapacity)  // the hub was shut down too
@@ -81,7 +83,8 @@ struct RealtimeServerTests {
     @Test("a graceful shutdown closes a client's idle kept-alive connection instead of waiting for it")
     func shutdownClosesIdleConnections() async throws {
         let system = try Streaming.configure(environment: [:])
-        let server = RealtimeServer(system: system, host: "127.0.0.1", port: 0, handlesSignals: false)
+        let server = try RealtimeServer(
+            system: system, host: "127.0.0.1", port: 0, chatStore: InMemoryChatStore(), handlesSignals: false)
         let stopped = Flag()
         let running = Task {
             try await server.run()

@@ -26,8 +26,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await withSystem { system in
-            let server = RealtimeServer(system: system, host: host, port: port)
             do {
+                let server = try RealtimeServer(system: system, host: host, port: port)
                 try await withThrowingDiscardingTaskGroup { group in
                     group.addTask { try await server.run() }
                     try await server.waitUntilListening()

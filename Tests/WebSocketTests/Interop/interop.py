@@ -13,6 +13,7 @@ import asyncio
 import json
 import sys
 
+import chat
 import close_codes
 import protocol_errors
 import streams
@@ -45,7 +46,7 @@ async def pubsub(url):
 
 
 SCENARIOS = {"pubsub": pubsub}
-for module in (protocol_errors, close_codes, transport, streams):
+for module in (protocol_errors, close_codes, transport, streams, chat):
     SCENARIOS.update(module.SCENARIOS)
 
 

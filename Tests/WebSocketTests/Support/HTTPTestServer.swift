@@ -18,10 +18,13 @@ struct HTTPTestServer: Sendable {
     static func with(
         _ configure: (inout StreamingConfiguration) -> Void = { _ in },
         jobQueue: (any JobQueue)? = nil,
+        chatStore: (any ChatStore)? = nil,
         _ body: (HTTPTestServer) async throws -> Void
     ) async throws {
         let system = try Streaming.configure(environment: [:]) { configure(&$0) }
-        let server = RealtimeServer(system: system, host: "127.0.0.1", port: 0, jobQueue: jobQueue, handlesSignals: false)
+        let server = try RealtimeServer(
+            system: system, host: "127.0.0.1", port: 0, jobQueue: jobQueue, chatStore: chatStore ?? InMemoryChatStore(),
+            handlesSignals: false)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
             let outcome: Result<Void, any Error>

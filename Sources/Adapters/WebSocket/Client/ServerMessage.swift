@@ -27,7 +27,8 @@ public enum ServerMessage: Sendable, Hashable {
     case streamEvent(AgentStreamEvent)
     /// `error`.
     case error(ErrorFrame)
-    /// Any other type (chat rooms and other extensions), with all its fields.
+    /// Any other type (chat rooms and other extensions), with all its fields; a chat room's
+    /// `response_chunk`, `tool_call` and `tool_output` (they carry a `room`) too.
     case other(type: String, fields: [String: JSONValue])
 
     /// The frame's `type`.
@@ -98,7 +99,9 @@ public enum ServerMessage: Sendable, Hashable {
                 id: try reader.string("id"), afterSeq: try reader.int("after_seq"),
                 lastSeq: try reader.int("last_seq"), finished: fields["finished"]?.boolValue ?? false)
         case "error": self = .error(try ErrorFrame(reader))
-        case _ where AgentStreamEvent.frameTypes.contains(type):
+        // A chat room's answer frames share these types but belong to a room, not to a
+        // stream this client started: they are `.other`, like every chat frame.
+        case _ where AgentStreamEvent.frameTypes.contains(type) && fields["room"] == nil:
             self = .streamEvent(
                 try AgentStreamEvent(type: type, id: try reader.string("id"), seq: try reader.int("seq"), fields: reader))
         default:

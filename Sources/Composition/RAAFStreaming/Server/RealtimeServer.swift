@@ -80,6 +80,7 @@ public final class RealtimeServer: Sendable {
                 metrics: { await figures.metricsText() }
             )
         ).register(on: router)
+        ChatPageRoutes(path: "/").register(on: router)
 
         let listening = ListeningState()
         let application = Application(
