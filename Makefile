@@ -26,6 +26,7 @@ examples:
 	$(SWIFT) run --skip-build RealtimeServer
 	$(SWIFT) run --skip-build AsyncAgents
 	$(SWIFT) run --skip-build BatchProcessing
+	$(SWIFT) run --skip-build ChatRooms
 
 ## Benchmarks (release build, in its own build folder): see docs/PERFORMANCE.md.
 ## A throwaway redis-server is started for the Redis benchmarks unless REDIS_URL is set.

@@ -167,6 +167,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "ChatRooms",
+            dependencies: ["RAAFStreaming", "StreamingWebSocket"],
+            path: "Examples/ChatRooms",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "RealtimeServer",
             dependencies: [
                 "RAAFStreaming",
