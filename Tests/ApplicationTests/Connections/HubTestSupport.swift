@@ -153,17 +153,37 @@ final class CancellationProbe: ModelProvider {
         struct Iterator: AsyncIteratorProtocol {
             var upstream: ModelResponseStream.AsyncIterator
             let probe: CancellationProbe
+            /// Counts a stream dropped before its end as cancelled too: a run cancelled between
+            /// two pulls stops without the model seeing a CancellationError.
+            let lifetime: Lifetime
+
+            init(upstream: ModelResponseStream.AsyncIterator, probe: CancellationProbe) {
+                self.upstream = upstream
+                self.probe = probe
+                self.lifetime = Lifetime(probe: probe)
+            }
 
             mutating func next() async throws -> ModelDelta? {
                 probe.pulled()
                 do {
                     let delta = try await upstream.next()
-                    if delta != nil { probe.delivered() }
+                    if delta != nil { probe.delivered() } else { lifetime.ended = true }
                     return delta
                 } catch is CancellationError {
                     probe.cancelled()
                     throw CancellationError()
                 }
+            }
+        }
+
+        final class Lifetime {
+            let probe: CancellationProbe
+            var ended = false
+
+            init(probe: CancellationProbe) { self.probe = probe }
+
+            deinit {
+                if !ended { probe.cancelled() }
             }
         }
     }
