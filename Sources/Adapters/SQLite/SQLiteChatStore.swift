@@ -120,26 +120,11 @@ public final class SQLiteChatStore: ChatStore {
 
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction on GRDB's writer queue.
     private func write<T: Sendable>(_ operation: String, _ body: @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await pool.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                return result!
-            }
-        } catch {
-            throw SQLiteErrorMapping.map(error, operation: operation, path: path, busyTimeout: busyTimeout)
-        }
+        try await pool.immediateTransaction(operation, path: path, busyTimeout: busyTimeout, body)
     }
 
     /// Runs `body` in one read transaction, on a snapshot, on one of GRDB's reader queues.
     private func read<T: Sendable>(_ operation: String, _ body: @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await pool.read(body)
-        } catch {
-            throw SQLiteErrorMapping.map(error, operation: operation, path: path, busyTimeout: busyTimeout)
-        }
+        try await pool.snapshotRead(operation, path: path, busyTimeout: busyTimeout, body)
     }
 }
