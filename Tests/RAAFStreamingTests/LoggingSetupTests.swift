@@ -46,6 +46,6 @@ struct LoggingSetupTests {
         (-0.001, "1969-12-31T23:59:59.999Z"),
     ])
     func timestamps(_ seconds: Double, _ expected: String) {
-        #expect(LogTimestamp.format(Date(timeIntervalSince1970: seconds)) == expected)
+        #expect(ISO8601Timestamp.string(from: Date(timeIntervalSince1970: seconds)) == expected)
     }
 }

@@ -31,7 +31,7 @@ struct LogRecord {
         if let callMetadata = event.metadata, !callMetadata.isEmpty {
             merged.merge(callMetadata) { _, new in new }
         }
-        timestamp = LogTimestamp.format(date)
+        timestamp = ISO8601Timestamp.string(from: date)
         level = event.level
         self.label = label
         message = redactor.redact(event.message.description)

@@ -1,11 +1,12 @@
-import Foundation
+import FoundationEssentials
 
-/// Formats log timestamps as ISO 8601 in UTC with milliseconds: `2026-11-21T10:00:00.123Z`.
+/// Formats a date as ISO 8601 in UTC with milliseconds: `2026-11-21T10:00:00.123Z`, the
+/// format of log timestamps and of chat messages' `sent_at`.
 ///
 /// The calendar arithmetic is done here rather than with a date formatter: it needs no locale
 /// or time zone database, is the same on every platform, and costs no allocation beyond the string.
-enum LogTimestamp {
-    static func format(_ date: Date) -> String {
+public enum ISO8601Timestamp {
+    public static func string(from date: Date) -> String {
         // Round to whole microseconds first, so 0.123 stored as 0.12299999 still shows .123.
         let microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
         let milliseconds = floorDivision(microseconds, 1000).quotient
