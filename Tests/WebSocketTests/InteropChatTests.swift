@@ -53,12 +53,14 @@ extension InteropTests {
             }
         }
 
-        @Test("too_large, rate_limited, typing indicators, get_history pages and chat_stats")
+        @Test("typing indicators and their expiry, room_limit, too_large, rate_limited, get_history pages, chat_stats")
         func limitsTypingHistoryStats() async throws {
             let configure: (inout StreamingConfiguration) -> Void = { config in
                 config.chat.maxMessageLength = 100
                 config.chat.rateLimit = 5
                 config.chat.defaultAgent = nil  // a room of people: only their messages count
+                config.chat.typingTimeout = .milliseconds(300)
+                config.chat.maxRooms = 2
             }
             try await HTTPTestServer.with(configure) { server in
                 let result = try await Self.run("chat_limits", on: server)
@@ -73,7 +75,7 @@ extension InteropTests {
                 #expect(stats?["active_streams"] == 0)
                 #expect(stats?["available_agents"] == ["assistant", "support"])
                 #expect(stats?["total_messages"] == 5)
-                #expect(stats?["rooms"] == [["room": "quiet", "participants": 2, "messages": 5]])
+                #expect(stats?["rooms"] == [["room": "quiet", "participants": 2, "messages": 5], ["room": "second", "participants": 0, "messages": 0]])
             }
         }
 

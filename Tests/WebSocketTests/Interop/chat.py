@@ -137,7 +137,8 @@ async def chat_agent(url):
 
 
 async def chat_limits(url):
-    """too_large, rate_limited, typing indicators, get_history paging, chat_stats."""
+    """Typing indicators and their expiry, room_limit, too_large, rate_limited, get_history
+    paging, chat_stats."""
     a, _ = await connect(url)
     await send(a, {"type": "create_room", "room": "quiet"})
     await receive_type(a, "room_created")
@@ -151,6 +152,17 @@ async def chat_limits(url):
     await send(a, {"type": "typing_stop", "room": "quiet"})
     stopped = await receive_type(b, "typing_stop")
     expect(typing["user"] == "alice" and stopped["user"] == "alice", f"typing: {typing} {stopped}")
+    # Without a typing_stop, the indicator expires by itself.
+    await send(a, {"type": "typing_start", "room": "quiet"})
+    await receive_type(b, "typing_start")
+    expired = await receive_type(b, "typing_stop")
+    expect(expired.get("expired") is True, f"typing expiry: {expired}")
+
+    # max_rooms (2 for this server): "quiet" and one more.
+    await send(a, {"type": "create_room", "room": "second"})
+    await receive_type(a, "room_created")
+    await send(a, {"type": "create_room", "room": "third"})
+    await expect_error(a, "room_limit", request_type="create_room")
 
     await send(a, {"type": "chat_message", "room": "quiet", "content": "x" * 101})
     await expect_error(a, "too_large", request_type="chat_message")
