@@ -210,14 +210,16 @@ struct BackgroundProcessorTests {
     func renewsLongJobs() async throws {
         let queue = InMemoryJobQueue()
         let runs = Locked(0)
-        // Renewal comes every third of the lease; the job runs for more than two leases.
-        let options = Self.fast(lease: .seconds(1))
+        // Renewal comes every third of the lease; the job runs for more than two leases. A
+        // 2 s lease leaves a renewal 1.3 s of slack on a starved machine (a 1 s lease, with
+        // 0.6 s, expired during CI runs that shared two cores with a release build).
+        let options = Self.fast(lease: .seconds(2))
         let first = BackgroundProcessor(queue: queue, options: options)
         let second = BackgroundProcessor(queue: queue, options: options)
         for processor in [first, second] {
             processor.register("long") { _ in
                 runs.withLock { $0 += 1 }
-                try await Task.sleep(for: .milliseconds(2500))
+                try await Task.sleep(for: .milliseconds(5000))
                 return nil
             }
         }
