@@ -101,6 +101,53 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.measurement(.custom("max us"), sorted.last! / 1000)
     }
 
+    // 100 chunks/s is a fast model's token rate; at 500 members it is 50,000 frames/s, about
+    // 0.9 of this machine's 2 cores with the load clients' share. At 200/s server and clients
+    // take 1.7 cores and the latency measures the queue (docs/PERFORMANCE.md, "Chat room").
+    let members = 500
+    let chunks = 1_000
+    // RAAF_CHAT_RATE overrides the rate (chunks a second).
+    let chunkRate = ProcessInfo.processInfo.environment["RAAF_CHAT_RATE"].flatMap { Int($0) } ?? 100
+    Benchmark(
+        "chat room: 500 members, 1,000 chunks, model to member latency (us) and server CPU per frame",
+        configuration: .init(
+            metrics: [
+                .custom("p50 us"), .custom("p99 us"), .custom("p99.9 us"), .custom("max us"),
+                .custom("server user ns/frame"), .custom("server total ns/frame"),
+                .custom("event loops total ns/frame"), .custom("load clients total ns/frame"),
+                .custom("deliveries/s", polarity: .prefersLarger), .custom("latency samples", polarity: .prefersLarger),
+            ],
+            scalingFactor: .one,
+            maxDuration: .seconds(300),
+            maxIterations: 1
+        )
+    ) { benchmark in
+        let group = clientGroup
+        let result = try await BenchServer.run(
+            chat: { hub in try ChatRoomBench.service(on: hub, members: members, chunks: chunks, rate: chunkRate) }
+        ) { server in
+            try await ChatRoomBench.run(port: server.port, members: members, chunks: chunks, group: group)
+        }
+        let sorted = result.latencies.sorted()
+        func percentile(_ p: Double) -> Int { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] / 1000 }
+        let perFrame = { (nanoseconds: Int) in nanoseconds / max(1, result.deliveries) }
+        print("chat room: \(sorted.count) chunk deliveries, p50 \(percentile(0.5)) us, p99 \(percentile(0.99)) us, "
+            + "p99.9 \(percentile(0.999)) us, max \(sorted.last! / 1000) us; \(result.deliveries) frames in "
+            + "\(String(format: "%.2f", result.seconds)) s; server CPU per frame: user \(perFrame(result.serverCPU.user)) ns, "
+            + "total \(perFrame(result.serverCPU.total)) ns (event loops \(perFrame(result.eventLoopCPU.total)) ns)")
+        benchmark.measurement(.custom("p50 us"), percentile(0.5))
+        benchmark.measurement(.custom("p99 us"), percentile(0.99))
+        benchmark.measurement(.custom("p99.9 us"), percentile(0.999))
+        benchmark.measurement(.custom("max us"), sorted.last! / 1000)
+        benchmark.measurement(.custom("server user ns/frame"), perFrame(result.serverCPU.user))
+        benchmark.measurement(.custom("server total ns/frame"), perFrame(result.serverCPU.total))
+        benchmark.measurement(.custom("event loops total ns/frame"), perFrame(result.eventLoopCPU.total))
+        benchmark.measurement(.custom("load clients total ns/frame"), perFrame(result.clientCPU.total))
+        benchmark.measurement(
+            .custom("deliveries/s", polarity: .prefersLarger), Int(Double(result.deliveries) / result.seconds))
+        benchmark.measurement(.custom("latency samples", polarity: .prefersLarger), sorted.count)
+    }
+
     Benchmark(
         "memory per idle connection, 5,000 connections (bytes)",
         configuration: .init(
