@@ -129,28 +129,31 @@ extension ChatService {
     }
 
     /// Sends one event of the answer to every member.
+    ///
+    /// The answer so far is changed in place (`state.live!`), never through a copy: a copy
+    /// would make each append copy the whole text, quadratic in the answer's length.
     private func apply(_ event: StreamEvent, of job: AnswerJob, in room: ChatRoom) {
         room.state.withLock { state in
-            guard var live = state.live, live.stream == job.stream else { return }
+            guard let stream = state.live?.stream, stream == job.stream else { return }
             let name = state.room.name
             switch event.kind {
             case .content(let text):
-                live.chunks += 1
-                live.content += text
+                state.live!.chunks += 1
+                state.live!.content += text
+                let (seq, agent) = (state.live!.chunks, state.live!.agent)
                 state.broadcast(
-                    ChatFrames.responseChunk(room: name, stream: live.stream, seq: live.chunks, agent: live.agent, content: text),
+                    ChatFrames.responseChunk(room: name, stream: stream, seq: seq, agent: agent, content: text),
                     through: hub)
             case .toolCall(let call, let agent):
-                state.broadcast(ChatFrames.toolCall(room: name, stream: live.stream, agent: agent, call: call), through: hub)
+                state.broadcast(ChatFrames.toolCall(room: name, stream: stream, agent: agent, call: call), through: hub)
             case .toolOutput(let output):
-                state.broadcast(ChatFrames.toolOutput(room: name, stream: live.stream, output: output), through: hub)
+                state.broadcast(ChatFrames.toolOutput(room: name, stream: stream, output: output), through: hub)
             case .handoff(let handoff):
-                live.agent = handoff.to
+                state.live!.agent = handoff.to
                 handOff(in: &state, from: handoff.from, to: handoff.to, reason: handoff.reason, requestedBy: nil)
             case .complete:
                 break
             }
-            state.live = live
         }
     }
 
