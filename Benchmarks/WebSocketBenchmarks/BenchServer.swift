@@ -30,7 +30,7 @@ struct BenchServer {
         )
         let chat = try makeChat?(hub)
         var services: [any Service] = [ConnectionHubService(hub: hub)]
-        if let chat { services.append(ChatServiceRunner(chat: chat)) }
+        if let chat { services.append(ChatRoomsService(chat: chat)) }
         let boundPort = Mutex<Int?>(nil)
         var logger = Logger(label: "bench-server")
         logger.logLevel = .error

@@ -47,21 +47,6 @@ struct PacedDeltas: AsyncSequence {
     }
 }
 
-/// Runs a ``ChatService`` beside the hub, in the server's service group.
-struct ChatServiceRunner: Service {
-    let chat: ChatService
-
-    func run() async throws {
-        try await chat.load()
-        await withGracefulShutdownHandler {
-            await chat.run()
-        } onGracefulShutdown: {
-            chat.shutdown()
-        }
-        try? await gracefulShutdown()
-    }
-}
-
 struct ChatRoomResult {
     /// Model-to-member latency of every chunk at every member, in nanoseconds.
     var latencies: [Int]
