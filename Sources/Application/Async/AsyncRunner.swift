@@ -98,10 +98,7 @@ public final class AsyncRunner: Sendable {
     /// A wait drawn uniformly from zero to `ceiling`.
     public static let fullJitter: @Sendable (Duration) -> Duration = { ceiling in
         var random = SystemRandomNumberGenerator()
-        let (seconds, attoseconds) = ceiling.components
-        let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-        guard nanoseconds > 0 else { return .zero }
-        return .nanoseconds(Int64.random(in: 0...nanoseconds, using: &random))
+        return RetryBackoff.fullJitter(below: ceiling, using: &random)
     }
 
     // MARK: Submitting
@@ -187,6 +184,11 @@ public final class AsyncRunner: Sendable {
     public func events(of id: TaskID) throws(StreamingError) -> AsyncThrowingStream<StreamEvent, any Error> {
         guard let record = record(id) else { throw StreamingError.notFound("\(id)") }
         return record.events()
+    }
+
+    /// Whether ``shutdown(mode:)`` has begun: new tasks are refused with ``StreamingError/shutDown(_:)``.
+    public var isShutDown: Bool {
+        state.withLock { $0.isShutDown }
     }
 
     /// Counts and timings of the runner's tasks.

@@ -21,7 +21,11 @@ public struct RetryBackoff: Sendable, Hashable {
 
     /// A random wait before retry number `retry`.
     public func delay(beforeRetry retry: Int, using random: inout some RandomNumberGenerator) -> Duration {
-        let ceiling = ceiling(beforeRetry: retry)
+        Self.fullJitter(below: ceiling(beforeRetry: retry), using: &random)
+    }
+
+    /// A wait drawn uniformly from zero to `ceiling` (full jitter), to the nanosecond.
+    public static func fullJitter(below ceiling: Duration, using random: inout some RandomNumberGenerator) -> Duration {
         let (seconds, attoseconds) = ceiling.components
         let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
         guard nanoseconds > 0 else { return .zero }

@@ -14,6 +14,16 @@ async def member(url, room, user):
     return ws, joined
 
 
+async def creator(url, room, user, **settings):
+    """A connection that has created `room` (with `settings`) and joined it as `user`."""
+    ws, _ = await connect(url)
+    await send(ws, {"type": "create_room", "room": room, **settings})
+    await receive_type(ws, "room_created")
+    await send(ws, {"type": "join_room", "room": room, "user": user})
+    await receive_type(ws, "room_joined")
+    return ws
+
+
 async def answer(ws, room):
     """Reads one agent answer in `room`, from typing start to the agent's chat_message."""
     frames = []
@@ -93,11 +103,7 @@ async def chat_rooms(url):
 
 async def chat_agent(url):
     """Every member sees the answer stream; handoff by transfer tool and by handoff_request."""
-    a, _ = await connect(url)
-    await send(a, {"type": "create_room", "room": "help", "agent": "assistant"})
-    await receive_type(a, "room_created")
-    await send(a, {"type": "join_room", "room": "help", "user": "alice"})
-    await receive_type(a, "room_joined")
+    a = await creator(url, "help", "alice", agent="assistant")
     await send(a, {"type": "add_agent", "room": "help", "agent": "support"})
     added = await receive_type(a, "agent_added")
     expect(added["agent"] == "support", f"agent_added: {added}")
@@ -139,11 +145,7 @@ async def chat_agent(url):
 async def chat_limits(url):
     """Typing indicators and their expiry, room_limit, too_large, rate_limited, get_history
     paging, chat_stats."""
-    a, _ = await connect(url)
-    await send(a, {"type": "create_room", "room": "quiet"})
-    await receive_type(a, "room_created")
-    await send(a, {"type": "join_room", "room": "quiet", "user": "alice"})
-    await receive_type(a, "room_joined")
+    a = await creator(url, "quiet", "alice")
     b, _ = await member(url, "quiet", "bob")
     await receive_type(a, "user_joined")
 
@@ -201,11 +203,7 @@ async def chat_limits(url):
 
 async def chat_stop(url):
     """stop_stream cancels the answer in progress; the partial answer is posted, stopped."""
-    a, _ = await connect(url)
-    await send(a, {"type": "create_room", "room": "slow", "agent": "assistant"})
-    await receive_type(a, "room_created")
-    await send(a, {"type": "join_room", "room": "slow", "user": "alice"})
-    await receive_type(a, "room_joined")
+    a = await creator(url, "slow", "alice", agent="assistant")
     await send(a, {"type": "chat_message", "room": "slow", "content": "Tell me a long story"})
     await receive_type(a, "response_chunk", timeout=30)
     await send(a, {"type": "stop_stream", "room": "slow"})

@@ -55,14 +55,12 @@ public enum ChatStoreLocation: Sendable, Hashable, CustomStringConvertible {
     /// A SQLite file (created when missing): every message, across restarts.
     case sqlite(path: String)
 
-    /// Reads `memory` or `sqlite:PATH`; `nil` for anything else.
+    /// Reads `memory` or `sqlite:PATH` (the job queue's spelling); `nil` for anything else.
     public init?(parsing text: String) {
-        if text == "memory" {
-            self = .memory
-        } else if text.hasPrefix("sqlite:"), text.count > "sqlite:".count {
-            self = .sqlite(path: String(text.dropFirst("sqlite:".count)))
-        } else {
-            return nil
+        switch try? JobQueueLocation(parsing: text) {
+        case .memory: self = .memory
+        case .sqlite(let path): self = .sqlite(path: path)
+        case .redis, nil: return nil
         }
     }
 
