@@ -70,7 +70,7 @@ public final class RealtimeServer: Sendable {
         let metrics = StreamingMetrics()
         let figures = ServerFigures(
             hub: hub, chat: chat, metrics: metrics, jobQueue: jobQueue, processor: processor, logger: logger)
-        let router = Router()
+        let router = Router(context: StreamingRequestContext.self)
         StreamingHTTPRoutes(
             hub: hub,
             options: .init(
