@@ -39,7 +39,7 @@ struct ConnectionChurnTests {
     func churnLeavesNothing() async throws {
         let tracked = Tracked()
         try await HTTPTestServer.with({ config in
-            config.websocket.heartbeatInterval = .milliseconds(100)
+            config.websocket.heartbeatInterval = .milliseconds(250)
         }) { server in
             server.hub.onConnect { connection in
                 tracked.add("Connection", connection)
