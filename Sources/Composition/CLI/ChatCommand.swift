@@ -29,6 +29,8 @@ struct ChatCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await withSystem({ config in
+            // A person reads this as it streams: the offline model at a real model's pace.
+            try config.paceForPeople()
             if let model { config.provider.model = model }
             if let maxTurns { config.streaming.maxTurns = maxTurns }
             if let chunkSize { config.streaming.chunkSize = chunkSize }

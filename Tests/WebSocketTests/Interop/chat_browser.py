@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The chat page in a real headless browser: Chromium driven by Selenium.
 
-    python3 chat_browser.py --url http://127.0.0.1:PORT/ --screenshot PATH
+    python3 chat_browser.py --url http://127.0.0.1:PORT/ --screenshot PATH [--page-screenshot PATH]
 
 Two browser sessions, each with its own profile (so its own localStorage), open the page
 served at --url:
@@ -12,9 +12,13 @@ served at --url:
 3. both see her message, the agent's answer streaming into a bubble (partial text seen
    before the final message, fed by more than one chunk), the `get_weather` tool call with
    its output, then the final answer shown once, the same text on both sides;
-4. unless --skip-reconnect: Alice asks again and Bob's connection is cut at the first chunk
-   of the answer; his page must reconnect by itself, join the room again, and end with
-   exactly the messages Alice has (no duplicate, no left-over bubble); with
+4. Alice asks again, and her page shows the answer growing as a person sees it: polled from
+   the test, the streaming bubble shows several partial texts, each the start of the final
+   answer, before the complete one (needs a model that streams at a person's pace, as
+   `raaf-streaming serve` does by default); with --page-screenshot, her window is saved
+   there while the answer streams. Unless --skip-reconnect, Bob's connection is cut at the
+   first chunk of that answer; his page must reconnect by itself, join the room again, and
+   end with exactly the messages Alice has (no duplicate, no left-over bubble); with
    --require-resume the answer must still have been streaming when he was back, so that he
    picked it up from `room_joined.streaming` (needs a server that streams slowly enough);
 5. Bob types without sending and Alice sees it; Alice's window is then made phone-sized
@@ -88,6 +92,16 @@ window.__streamObserver = new MutationObserver(look);
 window.__streamObserver.observe(list, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['data-chunks'] });
 look();
 """
+
+# What a person sees of the answer now: a streaming bubble and its text, and how many answers are final.
+ON_SCREEN = """
+const bubble = document.querySelector('[data-testid="message-list"] [data-testid="streaming-bubble"]');
+const text = bubble ? bubble.querySelector('[data-testid="message-text"]').textContent : '';
+return { streaming: !!bubble, text, answers: document.querySelectorAll('[data-testid="message-list"] [data-testid="message"][data-sender="agent"]').length };
+"""
+
+# The partial text at which --page-screenshot is taken: enough to show the answer streaming.
+SCREENSHOT_AT = 120
 
 READ_PROBE = "const p = window.__streamProbe; return { partial: p.partial, last: p.last, chunks: p.chunks, bubbles: p.bubbles.size, dropped: p.dropped };"
 
@@ -217,6 +231,37 @@ def wait_answers(page, count, what):
     return messages
 
 
+def watch_answer(page, answers, screenshot=None):
+    """The partial texts a person would have seen in the streaming bubble, polled until
+    `answers` agent answers are final; saves `screenshot` once the text is long enough."""
+    seen = []
+    shot = [screenshot]
+
+    def final(p):
+        now = p.js(ON_SCREEN)
+        if now["streaming"] and now["text"] and (not seen or seen[-1] != now["text"]):
+            seen.append(now["text"])
+            if shot[0] and len(now["text"]) >= SCREENSHOT_AT:
+                p.driver.save_screenshot(shot[0])
+                say(f"{p.label}'s window with the answer streaming: {shot[0]}")
+                shot[0] = None
+        return not now["streaming"] and now["answers"] >= answers
+    page.wait(f"answer {answers} streaming, then final", final)
+    return seen
+
+
+def check_grew(page, seen, final):
+    """The answer was seen growing: several partial texts, each the start of the final one."""
+    if len(seen) < 3:
+        raise Failure(f"{page.label}: the answer was not seen streaming: {len(seen)} partial text(s) on screen "
+                      f"before the final answer {final!r} (is the model instant?)")
+    for text in seen:
+        if not final.startswith(text):
+            raise Failure(f"{page.label}: the partial text {text!r} is not the start of the final answer {final!r}")
+    if len(seen[0]) >= len(final):
+        raise Failure(f"{page.label}: the first text seen was already the whole answer")
+
+
 def conversation(messages):
     return [(m["seq"], m["sender"], m["user"], m["text"]) for m in messages if m["sender"] in ("user", "agent")]
 
@@ -329,12 +374,17 @@ def scenario(args, alice, bob):
     if conversation(answers["Alice"]) != conversation(answers["Bob"]):
         raise Failure(f"the two sessions show different conversations:\n  Alice {conversation(answers['Alice'])}\n  Bob   {conversation(answers['Bob'])}")
 
-    # 4. Bob's connection is cut while the next answer streams.
+    # 4. Alice asks again and watches the answer grow; Bob's connection is cut while it streams.
+    alice.js(STREAM_PROBE, False)
+    bob.js(STREAM_PROBE, not args.skip_reconnect)
+    alice.find(tid("message-input")).send_keys(FOLLOW_UP)
+    alice.find(tid("send-button")).click()
+    seen = watch_answer(alice, 2, args.page_screenshot)
+    growing = wait_answers(alice, 2, "second agent answer")
+    check_grew(alice, seen, agent_answers(growing)[-1]["text"])
+    say(f"Alice saw the answer grow on screen: {len(seen)} partial texts before the final one, "
+        f"first {seen[0]!r}")
     if not args.skip_reconnect:
-        alice.js(STREAM_PROBE, False)
-        bob.js(STREAM_PROBE, True)
-        alice.find(tid("message-input")).send_keys(FOLLOW_UP)
-        alice.find(tid("send-button")).click()
         bob.wait("cut at the first chunk of the answer", lambda p: p.js(READ_PROBE)["dropped"])
         bob.wait("reconnect (status online, room joined again)",
                  lambda p: p.status() == "online" and p.js("return window.raafChat.snapshot().joined"))
@@ -408,6 +458,7 @@ def main():
     parser = argparse.ArgumentParser(description="The chat page in headless Chromium, two sessions in one room.")
     parser.add_argument("--url", required=True, help="the page, e.g. http://127.0.0.1:8080/")
     parser.add_argument("--screenshot", required=True, help="where to save the phone-sized screenshot (PNG)")
+    parser.add_argument("--page-screenshot", help="where to save Alice's window (1280×900) while an answer streams (PNG)")
     parser.add_argument("--timeout", type=float, default=20, help="deadline of each wait, in seconds")
     parser.add_argument("--chromium", help="the browser (default: chromium on PATH or /usr/bin/chromium)")
     parser.add_argument("--chromedriver", help="the driver (default: chromedriver on PATH or /usr/bin/chromedriver)")
@@ -439,7 +490,8 @@ def main():
     os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
     # Selenium Manager would look for drivers online; the paths above are all it needs.
     os.environ.setdefault("SE_OFFLINE", "true")
-    os.makedirs(os.path.dirname(os.path.abspath(args.screenshot)), exist_ok=True)
+    for path in filter(None, (args.screenshot, args.page_screenshot)):
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
 
     started = time.monotonic()
     workdir = tempfile.mkdtemp(prefix="chat-browser-")
