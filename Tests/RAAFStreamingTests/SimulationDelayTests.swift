@@ -117,4 +117,18 @@ struct ExposureWarningTests {
         #expect(ExposureWarning(host: "0.0.0.0", configuration: Self.remote(), authenticates: true) == nil)
         #expect(ExposureWarning(host: "0.0.0.0", configuration: StreamingConfiguration(), authenticates: false) == nil)
     }
+
+    @Test("a token verifier in code turns authentication on, as WEBSOCKET_AUTH_TOKENS does")
+    func verifierInCode() throws {
+        let system = try Streaming.configure(environment: [:])
+        let open = try RealtimeServer(
+            system: system, host: "0.0.0.0", port: 0, chatStore: InMemoryChatStore(), handlesSignals: false)
+        #expect(!open.hub.requiresAuthentication)
+        let guarded = try RealtimeServer(
+            system: system, host: "0.0.0.0", port: 0, chatStore: InMemoryChatStore(), handlesSignals: false,
+            authenticate: { $0 == "s3cret" ? "alice" : nil })
+        #expect(guarded.hub.requiresAuthentication)
+        #expect(guarded.hub.identity(forToken: "s3cret") == "alice")
+        #expect(guarded.hub.identity(forToken: "other") == nil)
+    }
 }
