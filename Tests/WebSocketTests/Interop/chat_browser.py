@@ -6,8 +6,9 @@
 Two browser sessions, each with its own profile (so its own localStorage), open the page
 served at --url:
 
-1. both pick a name; Alice creates a room with the `assistant` agent, Bob joins it from
-   the room list, and each sees the other in the members list;
+1. both pick a name; Alice creates a room with the `assistant` agent (the page adds
+   `support` as a specialist), Bob joins it from the room list, and each sees the other in
+   the members list;
 2. Alice types "What's the weather in Paris?": Bob sees "Alice is typing…"; she sends it;
 3. both see her message, the agent's answer streaming into a bubble (partial text seen
    before the final message, fed by more than one chunk), the `get_weather` tool call with
@@ -21,7 +22,10 @@ served at --url:
    end with exactly the messages Alice has (no duplicate, no left-over bubble); with
    --require-resume the answer must still have been streaming when he was back, so that he
    picked it up from `room_joined.streaming` (needs a server that streams slowly enough);
-5. Bob types without sending and Alice sees it; Alice's window is then made phone-sized
+5. what the README says to try: "Transfer me to support" hands the room to support, which
+   answers on both pages; Alice presses Stop on the next answer while it streams, and both
+   pages end with the text it had reached, marked stopped;
+6. Bob types without sending and Alice sees it; Alice's window is then made phone-sized
    (375×667, scale 2) and checked for usability (nothing wider than the screen, composer
    on screen, members list folded away), and the screenshot is saved to --screenshot.
 
@@ -41,7 +45,7 @@ import time
 import uuid
 
 from chat_page import (
-    PHONE_LAYOUT, READ_PROBE, STREAM_PROBE, Browser, Failure, agent_answers, check_grew, conversation,
+    PHONE_LAYOUT, READ_PROBE, STREAM_PROBE, Browser, Failure, agent_answers, check_grew, click_stop, conversation,
     first_executable, in_room, phone_problems, pick_name, say, selenium_select, start_browser, tid, wait_answers,
     watch_answer,
 )
@@ -49,6 +53,8 @@ from chat_page import (
 SKIPPED = 77
 QUESTION = "What's the weather in Paris?"
 FOLLOW_UP = "Tell me about streaming, please."
+HANDOFF = "Transfer me to support"
+STOPPED = "Tell me about streaming once more"
 
 
 def skip(reason):
@@ -108,6 +114,8 @@ def scenario(args, alice, bob):
     selenium_select(alice, tid("agent-select"), "assistant")
     alice.find(tid("create-room")).click()
     in_room(alice, room)
+    alice.wait("support added to the room, so the assistant can hand over",
+               lambda p: p.js("return window.raafChat.snapshot().specialists") == ["assistant", "support"])
 
     join = tid("join-room", f'[data-room="{room}"]')
 
@@ -197,7 +205,28 @@ def scenario(args, alice, bob):
             say("Bob's connection was cut mid-answer; he reconnected after it ended and has the final answer from the "
                 "history, the same messages as Alice, each once")
 
-    # 5. Bob types; Alice, phone-sized, sees it; the screenshot.
+    # 5. What the README says to try: a handoff, then stopping an answer.
+    for page in (alice, bob):
+        page.js(STREAM_PROBE, False)
+    alice.find(tid("message-input")).send_keys(HANDOFF)
+    alice.find(tid("send-button")).click()
+    for page in (alice, bob):
+        answer = agent_answers(wait_answers(page, 3, "the answer after the handoff"))[-1]
+        if answer["user"] != "support" or "this is support" not in answer["text"]:
+            raise Failure(f"{page.label}: the assistant did not hand the room to support: {answer}")
+    alice.wait("the room's agent is support", lambda p: p.js("return window.raafChat.snapshot().agent") == "support")
+    say("“transfer me to support” handed the room to support on both pages, and support answered")
+
+    alice.find(tid("message-input")).send_keys(STOPPED)
+    alice.find(tid("send-button")).click()
+    shown = click_stop(alice)
+    for page in (alice, bob):
+        answer = agent_answers(wait_answers(page, 4, "the stopped answer"))[-1]
+        if "stopped" not in answer["tags"] or answer["text"].endswith("✓") or not answer["text"].startswith(shown):
+            raise Failure(f"{page.label}: Stop did not end the answer where it was (Stop pressed at {shown!r}): {answer}")
+    say(f"Stop ended the answer where it was, marked stopped on both pages ({len(shown)} characters shown at the click)")
+
+    # 6. Bob types; Alice, phone-sized, sees it; the screenshot.
     bob.find(tid("message-input")).send_keys("Thanks, that helps")
     alice.wait("“Bob is typing…”", lambda p: "Bob is typing" in p.typing_text())
     alice.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 375, "height": 667, "deviceScaleFactor": 2, "mobile": True})

@@ -71,6 +71,7 @@ return [...document.querySelectorAll('[data-testid="message-list"] [data-testid=
   chunks: Number(el.dataset.chunks || 0),
   text: el.querySelector('[data-testid="message-text"]').textContent,
   tools: [...el.querySelectorAll('[data-testid="tool-call"]')].map((t) => ({ name: t.dataset.name, state: t.dataset.state, text: t.textContent })),
+  tags: [...el.querySelectorAll('.tag')].map((t) => t.textContent),
 }));
 """
 
@@ -221,6 +222,17 @@ def check_grew(page, seen, final):
             raise Failure(f"{page.label}: the partial text {text!r} is not the start of the final answer {final!r}")
     if len(seen[0]) >= len(final):
         raise Failure(f"{page.label}: the first text seen was already the whole answer")
+
+
+def click_stop(page):
+    """Presses Stop on the answer streaming, once it shows some text; the text it showed."""
+    def streaming(p):
+        now = p.js(ON_SCREEN)
+        buttons = p.find_all(tid("streaming-bubble") + " " + tid("stop-stream"))
+        return (buttons[0], now["text"]) if now["streaming"] and now["text"] and buttons else None
+    button, text = page.wait("an answer streaming, with its Stop button", streaming)
+    button.click()
+    return text
 
 
 def conversation(messages):
