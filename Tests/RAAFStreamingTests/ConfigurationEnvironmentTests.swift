@@ -22,6 +22,7 @@ struct ConfigurationEnvironmentTests {
             "RAAF_MODEL": "gpt-4o-mini",
             "RAAF_LOG_LEVEL": "DEBUG",
             "RAAF_LOG_FORMAT": "json",
+            "RAAF_SIMULATION_DELAY_MS": "25",
         ])
         #expect(config.background.redisURL == "redis://127.0.0.1:6390/2")
         #expect(config.websocket.port == 9001)
@@ -39,6 +40,7 @@ struct ConfigurationEnvironmentTests {
         #expect(config.provider.model == "gpt-4o-mini")
         #expect(config.logging.level == .debug)
         #expect(config.logging.format == .json)
+        #expect(config.provider.simulationDelay == .milliseconds(25))
         #expect(config.provider.usesRemoteModel)
         try config.validate()
     }

@@ -56,6 +56,9 @@ extension StreamingConfiguration {
         case openAIBaseURL = "OPENAI_BASE_URL"
         /// The default model name.
         case model = "RAAF_MODEL"
+        /// A pause before each delta of the model, in milliseconds (`0`: none); the Ruby gem's
+        /// `simulation_delay`, to watch the offline model stream at a person's pace.
+        case simulationDelay = "RAAF_SIMULATION_DELAY_MS"
         /// The lowest log level written.
         case logLevel = "RAAF_LOG_LEVEL"
         /// The log line format, `text` or `json`.
@@ -96,6 +99,7 @@ extension StreamingConfiguration {
             case .openAIAPIKey: "provider.api_key"
             case .openAIBaseURL: "provider.base_url"
             case .model: "provider.model"
+            case .simulationDelay: "provider.simulation_delay"
             case .logLevel: "logging.level"
             case .logFormat: "logging.format"
             }

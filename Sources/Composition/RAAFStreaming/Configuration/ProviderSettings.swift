@@ -14,8 +14,13 @@ public struct ProviderSettings: Sendable, Equatable {
     /// The model asked for when an agent names none; `RAAF_MODEL`, setting `provider.model`.
     /// Default `"gpt-4o"`.
     public var model: String
-    /// A pause before each chunk of the offline model, to make its streaming visible;
-    /// setting `provider.simulation_delay`. Default zero.
+    /// A pause before each delta of the configured model (the Ruby gem's `simulation_delay`),
+    /// to watch the offline model stream at a person's pace or to try a slow model;
+    /// `RAAF_SIMULATION_DELAY_MS`, setting `provider.simulation_delay`. Default zero: the
+    /// library streams as fast as the model yields, so tests and benchmarks are not slowed.
+    /// The commands a person watches use ``watchedSimulationDelay`` on the offline model
+    /// (``StreamingConfiguration/paceForPeople(environment:)``). A provider passed to
+    /// ``Streaming/configure(environment:provider:_:)`` is slowed the same way.
     public var simulationDelay: Duration
 
     /// Creates provider settings; with neither `baseURL` nor `apiKey` the offline model is used.
