@@ -27,7 +27,7 @@ run_case() { # label streams env...
     shift 2
     local port
     port=$(free_port)
-    env -u OPENAI_API_KEY -u REDIS_URL CHAT_STORE=memory RAAF_LOG_LEVEL=warning STREAMING_CHUNK_SIZE=8 \
+    env -u OPENAI_API_KEY -u REDIS_URL CHAT_STORE=memory RAAF_LOG_LEVEL=warning STREAMING_CHUNK_SIZE=16 \
         OPENAI_BASE_URL="http://127.0.0.1:$model_port/v1" "$@" \
         "$serve_bin" serve --host 127.0.0.1 --port "$port" >/dev/null 2>&1 &
     local server=$!

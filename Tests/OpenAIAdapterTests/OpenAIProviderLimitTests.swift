@@ -98,6 +98,22 @@ struct OpenAIProviderLimitTests {
         }
     }
 
+    @Test("provider.connect_timeout bounds the wait for a model server that never accepts the connection")
+    func connectTimeout() async throws {
+        let unreachable = try Loopback.UnacceptingPort()
+        let provider = OpenAIProvider(
+            configuration: .init(
+                baseURL: "http://127.0.0.1:\(unreachable.port)/v1", connectTimeout: .milliseconds(300),
+                retry: RetryPolicy(maxRetries: 0)))
+        let started = ContinuousClock.now
+        let error = await #expect(throws: StreamingError.self) { try await provider.stream(HTTP.request) }
+        #expect(error?.code == "timeout", "\(String(describing: error))")
+        // The default connect timeout, 10 s, would take far longer.
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(Self.stats(provider).inFlight == 0)
+        try await provider.shutdown()
+    }
+
     @Test("two providers on one model server each keep their own limit")
     func limitsArePerProvider() async throws {
         let gate = OneWaySignal()

@@ -18,14 +18,17 @@ extension InteropTests {
         /// `serve` on a free port, its model at `http://127.0.0.1:MODEL_PORT/v1`.
         static func serve(modelPort: Int, _ environment: [String: String]) async throws -> (RunningChild, String) {
             var env = ProcessInfo.processInfo.environment
-            for name in ["OPENAI_API_KEY", "REDIS_URL", "WEBSOCKET_HOST", "WEBSOCKET_PORT", "RAAF_LOG_LEVEL"] {
+            for name in [
+                "OPENAI_API_KEY", "OPENAI_MAX_CONNECTIONS", "OPENAI_QUEUE_TIMEOUT", "OPENAI_CONNECT_TIMEOUT", "REDIS_URL",
+                "WEBSOCKET_HOST", "WEBSOCKET_PORT", "RAAF_LOG_LEVEL",
+            ] {
                 env[name] = nil
             }
             env["CHAT_STORE"] = "memory"
             env["OPENAI_BASE_URL"] = "http://127.0.0.1:\(modelPort)/v1"
-            // Answer text goes out as soon as more than 8 characters of it arrived; the
-            // model's first chunk is longer, so it never waits for re-chunking.
-            env["STREAMING_CHUNK_SIZE"] = "8"
+            // Answer text goes out as soon as more than 16 characters of it arrived; the
+            // model's first chunk (28) is longer, so it never waits for re-chunking.
+            env["STREAMING_CHUNK_SIZE"] = "16"
             env.merge(environment) { _, new in new }
             let child = try RunningChild(
                 try ChildProcess.built("raaf-streaming"), ["serve", "--host", "127.0.0.1", "--port", "0"],
@@ -62,11 +65,13 @@ extension InteropTests {
                 "gated_model_streams", url: ws, ["\(modelPort)", "\(count)", "\(count)"]
             ) { scenario in
                 try await scenario.waitFor("streaming", timeout: .seconds(120))
-                // Every answer has begun and none has ended: all 200 hold a connection.
-                try await waitUntil(timeout: .seconds(30), "the provider to report 200 first tokens") {
+                // Every answer has begun and none has ended: all 200 hold a connection. (Not
+                // fatal when it never happens: the scenario's findings below say more.)
+                try? await waitUntil(timeout: .seconds(30), "the provider to report 200 first tokens") {
                     (try? await Self.modelStats(url))?["first_tokens"]?.intValue == count
                 }
                 let stats = try #require(try await Self.modelStats(url))
+                #expect(stats["first_tokens"]?.intValue == count)
                 #expect(stats["in_flight"]?.intValue == count)
                 #expect(stats["waiting"]?.intValue == 0)
                 #expect(stats["max_connections"]?.intValue == 1_000)
