@@ -11,8 +11,9 @@ extension InteropTests {
     /// `provider.max_connections` allows, and those past it wait, then fail with `server_busy`.
     ///
     /// The model server is gated: it holds every answer until the expected number of requests
-    /// is open at once, then sends each first chunk, then waits for the test's `release` before
-    /// streaming the rest. So the limit, not timing, decides what the model server sees.
+    /// is open at once, then sends each first chunk (2 ms apart, in arrival order), then waits
+    /// for the test's `release` before streaming the rest. So the limit, not timing, decides
+    /// what the model server sees.
     @Suite("Many streams through serve against a gated model server")
     struct ModelLoad {
         /// `serve` on a free port, its model at `http://127.0.0.1:MODEL_PORT/v1`.

@@ -1,8 +1,9 @@
 """Many agent streams at once through `serve`, in front of a gated OpenAI-compatible model.
 
 The model server (HTTP/1.1, keep-alive, Chat Completions streaming) holds every answer until
-GATE requests are open at once (or GATE_TIMEOUT passed), then sends each answer's first chunk; so whether the server
-runs that many model requests at once decides the result, not timing. It then waits for the
+GATE requests are open at once (or GATE_TIMEOUT passed), then sends each answer's first chunk
+(FIRST_SPACING apart); so whether the server runs that many model requests at once decides
+the result, not timing. It then waits for the
 test's signal `release` (in $INTEROP_CONTROL) and streams the rest of each answer, paced.
 
 The clients are Python `websockets` connections, one agent stream each; the input names the
@@ -23,6 +24,11 @@ FIRST = "Hello from the gated model. "
 REST = ["It ", "streams ", "its ", "answer ", "slowly."]
 # How long the gate waits for GATE requests at once before it gives up and opens.
 GATE_TIMEOUT = 30
+# Once the gate is open, the answers' first chunks go out this far apart (in seconds), in the
+# order the requests came: a model server does not start hundreds of answers in the same
+# millisecond, and a burst of all of them at once would measure how fast this one Python
+# process and a debug build of the server get through it, not how long any answer waited.
+FIRST_SPACING = 0.002
 
 
 def sse(content=None, finish=None):
@@ -71,6 +77,7 @@ class GatedModel:
         tag = next(
             (m["content"] for m in reversed(body["messages"]) if m.get("role") == "user"), "?"
         ).split()[0]
+        position = self.requests
         self.requests += 1
         self.open += 1
         self.max_open = max(self.max_open, self.open)
@@ -86,6 +93,7 @@ class GatedModel:
                 if not self.gate.is_set():
                     self.opened_with = self.open
                     self.gate.set()
+            await asyncio.sleep(position * FIRST_SPACING)
             writer.write(
                 b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
                 + http_chunk(sse(FIRST))
