@@ -10,8 +10,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -gt 0 ]; then streams=("$@"); else streams=(10 100 500); fi
-swift build -c release --scratch-path .build-bench --product raaf-streaming >&2
-serve_bin=.build-bench/release/raaf-streaming
+if [ -z "${SERVE_BIN:-}" ]; then
+    swift build -c release --scratch-path .build-bench --product raaf-streaming >&2
+fi
+serve_bin=${SERVE_BIN:-.build-bench/release/raaf-streaming}   # SERVE_BIN: another build, for a try-out
 here=Benchmarks/ModelLoad
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }

@@ -9,6 +9,7 @@ streams completed or ended with which error code.
 import asyncio
 import json
 import multiprocessing
+import os
 import sys
 import time
 
@@ -60,7 +61,7 @@ def percentile(values, p):
 def main():
     url, streams = sys.argv[1], int(sys.argv[2])
     processes = int(sys.argv[3]) if len(sys.argv) > 3 else max(1, min(4, streams // 100))
-    tags = [f"b-{i}" for i in range(streams)]
+    tags = [f"b{os.getpid()}-{i}" for i in range(streams)]  # ids of their own on a shared server
     go, out = multiprocessing.Event(), multiprocessing.Queue()
     workers, readies = [], []
     for index in range(processes):
