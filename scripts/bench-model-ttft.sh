@@ -37,9 +37,12 @@ run_case() { # label streams env...
         curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
         sleep 0.1
     done
-    # A warm-up stream, so connection set-up of the first case is not measured.
+    # One stream first, so the server's own start-up is not measured. Then the burst twice:
+    # "cold" opens a new connection to the model for every request; "warm" finds the
+    # connections the first burst left open (kept alive), as a server in use does.
     python3 "$here/ttft_clients.py" "ws://127.0.0.1:$port/ws" 1 1 >/dev/null
-    printf '%s\t%s\t%s\n' "$label" "$count" "$(python3 "$here/ttft_clients.py" "ws://127.0.0.1:$port/ws" "$count")"
+    printf '%s\t%s\tcold\t%s\n' "$label" "$count" "$(python3 "$here/ttft_clients.py" "ws://127.0.0.1:$port/ws" "$count")"
+    printf '%s\t%s\twarm\t%s\n' "$label" "$count" "$(python3 "$here/ttft_clients.py" "ws://127.0.0.1:$port/ws" "$count")"
     kill "$server" 2>/dev/null || true
     wait "$server" 2>/dev/null || true
 }
