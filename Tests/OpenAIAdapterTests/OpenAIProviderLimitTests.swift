@@ -58,17 +58,18 @@ struct OpenAIProviderLimitTests {
 
             // A cancelled waiter leaves the queue at once, not at its timeout.
             sixth.cancel()
+            try await waitUntil("the cancelled request to leave the queue") {
+                Self.stats(provider).waiting == 1 && Self.stats(provider).cancelledWhileWaiting == 1
+            }
             await #expect(throws: CancellationError.self) { try await sixth.value }
-            var stats = Self.stats(provider)
-            #expect(stats.waiting == 1)
-            #expect(stats.cancelledWhileWaiting == 1)
 
             // Past the queue timeout: the typed error, `server_busy` on the wire.
             clock.advance(by: .milliseconds(500))
+            try await waitUntil("the queue timeout") { Self.stats(provider).queueTimeouts == 1 }
             let busy = await #expect(throws: StreamingError.self) { try await fifth.value }
             #expect(busy?.code == "server_busy")
             #expect(busy?.isRetryable == true)
-            stats = Self.stats(provider)
+            var stats = Self.stats(provider)
             #expect(stats.queueTimeouts == 1)
             #expect(stats.waiting == 0)
             #expect(stats.inFlight == 4)
