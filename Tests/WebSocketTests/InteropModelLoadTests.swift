@@ -101,14 +101,16 @@ extension InteropTests {
             #expect(try await server.waitForExit() == 0)
         }
 
-        @Test("max_connections 4: the fifth and sixth streams wait, then end with server_busy after queue_timeout")
+        @Test("max_connections 4: the fifth and sixth streams wait, then end with server_busy after queue_timeout; the next four reuse the kept-alive connections")
         func limitAndQueueTimeout() async throws {
             let modelPort = try Loopback.freePort()
             let (server, url) = try await Self.serve(
                 modelPort: modelPort, ["OPENAI_MAX_CONNECTIONS": "4", "OPENAI_QUEUE_TIMEOUT": "0.5"])
             defer { server.send(SIGKILL) }
             let ws = url.replacingOccurrences(of: "http://", with: "ws://") + "/ws"
-            try await BackgroundScenario.run("gated_model_streams", url: ws, ["\(modelPort)", "6", "4"]) { scenario in
+            try await BackgroundScenario.run(
+                "gated_model_streams", url: ws, ["\(modelPort)", "6", "4", "0.3", "4"]
+            ) { scenario in
                 try await scenario.waitFor("streaming", timeout: .seconds(60))
                 // The four answers are held open; the other two wait past their timeout.
                 try await waitUntil(timeout: .seconds(30), "two queue timeouts") {
@@ -125,9 +127,14 @@ extension InteropTests {
                 #expect(output.status == 0, "\(output.transcript)")
                 let result = try #require(output.result, "\(output.transcript)")
                 #expect(result["max_in_flight"]?.intValue == 4)
-                #expect(result["model_requests"]?.intValue == 4)
+                #expect(result["model_connections_after_first_round"]?.intValue == 4)
                 #expect(result["completed"]?.intValue == 4)
                 #expect(result["error_codes"] == .array([.string("server_busy"), .string("server_busy")]))
+                // Four more streams after the first ones ended: four more requests, on the four
+                // connections already open (kept alive), none new.
+                #expect(result["second_round_completed"]?.intValue == 4)
+                #expect(result["model_requests"]?.intValue == 8)
+                #expect(result["model_connections"]?.intValue == 4)
             }
         }
     }

@@ -137,10 +137,11 @@ async def release_when_told(model):
     model.released.set()
 
 
-async def gated_model_streams(url, model_port, count, gate, pace="0.3"):
+async def gated_model_streams(url, model_port, count, gate, pace="0.3", second_round="0"):
     """COUNT streams through the server at URL; the model listens on MODEL_PORT and opens its
-    gate at GATE requests in flight. Prints the findings as one JSON line."""
-    count, gate = int(count), int(gate)
+    gate at GATE requests in flight. Then SECOND_ROUND more streams, once the first have ended
+    (on connections kept alive, if the server keeps them). Prints the findings as one JSON line."""
+    count, gate, second_round = int(count), int(gate), int(second_round)
     model = GatedModel(gate, float(pace))
     server = await asyncio.start_server(model.handle, "127.0.0.1", int(model_port), backlog=1024)
     releaser = asyncio.create_task(release_when_told(model))
@@ -148,6 +149,9 @@ async def gated_model_streams(url, model_port, count, gate, pace="0.3"):
     try:
         run = f"load{os.getpid()}"  # stream ids of their own, should the server be shared
         await asyncio.gather(*(client(url, run, i, first_chunk, ends) for i in range(count)))
+        connections_after_first_round = model.connections
+        second_ends = {}
+        await asyncio.gather(*(client(url, run + "b", i, {}, second_ends) for i in range(second_round)))
     finally:
         releaser.cancel()
         server.close()
@@ -156,6 +160,8 @@ async def gated_model_streams(url, model_port, count, gate, pace="0.3"):
         "max_in_flight": model.max_open,
         "model_requests": model.requests,
         "model_connections": model.connections,
+        "model_connections_after_first_round": connections_after_first_round,
+        "second_round_completed": sum(1 for end in second_ends.values() if end["type"] == "complete"),
         "gate_opened": model.gate.is_set(),
         "completed": sum(1 for end in ends.values() if end["type"] == "complete"),
         "error_codes": sorted(end["code"] for end in ends.values() if end["type"] == "error"),
