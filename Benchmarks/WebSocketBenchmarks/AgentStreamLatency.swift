@@ -96,6 +96,7 @@ final class SSELoadHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
+    private static let chunk = Array(#"{"type":"response_chunk""#.utf8)
     private static let key = Array(#""content":"t="#.utf8)
     private static let end = Array("event: complete".utf8)
     private let port: Int
@@ -122,7 +123,10 @@ final class SSELoadHandler: ChannelInboundHandler {
         bytes.append(contentsOf: unwrapInboundIn(data).readableBytesView)
         var index = 0
         var consumed = 0
-        while let found = Self.find(Self.key, in: bytes, from: index) {
+        // Only `response_chunk` events: the `complete` event's content holds every stamp again.
+        while let chunk = Self.find(Self.chunk, in: bytes, from: index),
+            let found = Self.find(Self.key, in: bytes, from: chunk + Self.chunk.count)
+        {
             var cursor = found + Self.key.count
             var value = 0
             while cursor < bytes.count, bytes[cursor] >= 0x30, bytes[cursor] <= 0x39 {
