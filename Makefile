@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PROMPT ?= What's the weather in Paris? And tell me about streaming.
 
-.PHONY: run test deps build examples bench check-layers
+.PHONY: run test deps build examples bench check-layers soak soak-report
 
 deps:
 	@scripts/install-deps.sh
@@ -32,6 +32,21 @@ examples:
 ## A throwaway redis-server is started for the Redis benchmarks unless REDIS_URL is set.
 bench: deps
 	RAAF_BENCHMARKS=1 scripts/with-redis.sh $(SWIFT) package --scratch-path .build-bench benchmark --no-progress
+
+## Soak run (issue 12): a release `serve` under mixed, churning traffic for SOAK_MINUTES (default 10),
+## from separate client processes; fails when memory grows, descriptors stay open or a stream's text is
+## wrong. Its files go to SOAK_OUT; `make soak-report` turns them into docs/soak.png and the soak
+## section of docs/PERFORMANCE.md. See scripts/soak/soak.py.
+SOAK_MINUTES ?= 10
+SOAK_OUT ?= .build-soak/soak
+soak:
+	@RAAF_BROWSER_TESTS=0 scripts/install-deps.sh
+	$(SWIFT) build -c release --product raaf-streaming --scratch-path .build-soak
+	PYTHONDONTWRITEBYTECODE=1 python3 scripts/soak/soak.py --minutes $(SOAK_MINUTES) --out $(SOAK_OUT) \
+		--binary "$$($(SWIFT) build -c release --scratch-path .build-soak --show-bin-path)/raaf-streaming"
+
+soak-report:
+	PYTHONDONTWRITEBYTECODE=1 python3 scripts/soak/report.py $(SOAK_OUT)
 
 ## The dependency rules of ARCHITECTURE.md (checked when the shared tools are beside the checkout).
 check-layers:
