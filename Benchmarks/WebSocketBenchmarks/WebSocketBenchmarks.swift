@@ -101,6 +101,39 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.measurement(.custom("max us"), sorted.last! / 1000)
     }
 
+    // Agent streams through the production server (issue 12): 100 streams at once, each a
+    // model yielding 40 tokens a second for 5 s; the latency from the model's yield of a token
+    // to its arrival at the client, on WebSocket and on SSE. Goal: p99 at most 2 ms.
+    Benchmark(
+        "agent streams: 100 streams x 40 tokens/s, model yield to client receive (us), WebSocket and SSE",
+        configuration: .init(
+            metrics: [
+                .custom("ws p50 us"), .custom("ws p99 us"), .custom("ws max us"),
+                .custom("sse p50 us"), .custom("sse p99 us"), .custom("sse max us"),
+            ],
+            scalingFactor: .one,
+            maxDuration: .seconds(120),
+            maxIterations: 1
+        )
+    ) { benchmark in
+        let group = clientGroup
+        let (streams, tokens, rate) = (100, 200, 40)
+        for transport in ["ws", "sse"] {
+            let samples = try await AgentStreamLatency.withServer(tokens: tokens, rate: rate) { port in
+                transport == "ws"
+                    ? try await AgentStreamLatency.webSocket(port: port, streams: streams, tokens: tokens, group: group)
+                    : try await AgentStreamLatency.serverSentEvents(port: port, streams: streams, tokens: tokens, group: group)
+            }
+            let sorted = samples.sorted()
+            func percentile(_ p: Double) -> Int { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] / 1000 }
+            print("agent streams over \(transport): \(sorted.count) tokens, p50 \(percentile(0.5)) us, "
+                + "p99 \(percentile(0.99)) us, max \(sorted.last! / 1000) us")
+            benchmark.measurement(.custom("\(transport) p50 us"), percentile(0.5))
+            benchmark.measurement(.custom("\(transport) p99 us"), percentile(0.99))
+            benchmark.measurement(.custom("\(transport) max us"), sorted.last! / 1000)
+        }
+    }
+
     // 100 chunks/s is a fast model's token rate; at 500 members it is 50,000 frames/s, about
     // 0.9 of this machine's 2 cores with the load clients' share. At 200/s server and clients
     // take 1.7 cores and the latency measures the queue (docs/PERFORMANCE.md, "Chat room").
@@ -146,6 +179,27 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.measurement(
             .custom("deliveries/s", polarity: .prefersLarger), Int(Double(result.deliveries) / result.seconds))
         benchmark.measurement(.custom("latency samples", polarity: .prefersLarger), sorted.count)
+    }
+
+    Benchmark(
+        "memory per closed connection, 20,000 connect-subscribe-close cycles (bytes)",
+        configuration: .init(
+            metrics: [.custom("bytes per closed connection"), .custom("RSS growth KB")],
+            scalingFactor: .one,
+            maxDuration: .seconds(300),
+            maxIterations: 1
+        )
+    ) { benchmark in
+        let group = clientGroup
+        let result = try await BenchServer.run { server in
+            try await ConnectionChurn.measure(port: server.port, cycles: 20_000, group: group) {
+                server.hub.stats.connections
+            }
+        }
+        print("connection churn: RSS \(result.before / 1024) KB before, \(result.after / 1024) KB after "
+            + "\(result.cycles) cycles: \(result.bytesPerCycle) bytes per closed connection")
+        benchmark.measurement(.custom("bytes per closed connection"), result.bytesPerCycle)
+        benchmark.measurement(.custom("RSS growth KB"), (result.after - result.before) / 1024)
     }
 
     Benchmark(

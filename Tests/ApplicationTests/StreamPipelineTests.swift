@@ -23,7 +23,7 @@ struct StreamPipelineTests {
             }
             let text = pieces.joined()
             let upstream = pieces.enumerated().map { StreamEvent(seq: $0.offset + 1, kind: .content($0.element)) }
-            let output = try await collect(StreamPipeline().rechunked(size: chunkSize).apply(to: upstream.async))
+            let output = try await collect(StreamPipeline().rechunked(size: chunkSize, clock: ManualClock()).apply(to: upstream.async))
 
             let chunks = output.compactMap(\.content)
             #expect(chunks.joined() == text)
@@ -49,7 +49,7 @@ struct StreamPipelineTests {
             .init(seq: 2, kind: .toolCall(call, agent: "a")),
             .init(seq: 3, kind: .content("fg")),
         ]
-        let output = try await collect(StreamPipeline().rechunked(size: 2).apply(to: upstream.async))
+        let output = try await collect(StreamPipeline().rechunked(size: 2, clock: ManualClock()).apply(to: upstream.async))
         #expect(output.map(\.seq) == [1, 2, 3, 4, 5])
         #expect(output.map { Chunk($0).type } == [.content, .content, .content, .toolCall, .content])
         #expect(output.compactMap(\.content) == ["ab", "cd", "e", "fg"])
@@ -118,7 +118,7 @@ struct StreamPipelineTests {
         }
         var received: [String] = []
         await #expect(throws: StreamingError.connection("dropped")) {
-            for try await event in StreamPipeline().rechunked(size: 10).apply(to: upstream) {
+            for try await event in StreamPipeline().rechunked(size: 10, clock: ManualClock()).apply(to: upstream) {
                 received.append(event.content ?? "")
             }
         }
@@ -128,7 +128,7 @@ struct StreamPipelineTests {
     @Test("a run through the pipeline keeps the answer text exactly")
     func runThroughPipeline() async throws {
         let runner = AgentRunner(provider: ScriptedModelProvider())
-        let output = try await collect(StreamPipeline().rechunked(size: 5).apply(to: runner.stream(Agent(name: "a"), "héllo\nthere")))
+        let output = try await collect(StreamPipeline().rechunked(size: 5, clock: ManualClock()).apply(to: runner.stream(Agent(name: "a"), "héllo\nthere")))
         let result = try #require(Chunk(output.last!).result)
         #expect(output.compactMap(\.content).joined() == result.finalOutput)
         #expect(output.dropLast().allSatisfy { $0.content!.count <= 5 })

@@ -47,18 +47,39 @@ struct StreamingSystemTests {
         #expect(system.runner.maxTurns == 4)
     }
 
-    @Test("the system's pipeline re-chunks to streaming.chunkSize")
+    @Test("the system's pipeline passes each delta as it is, split only when longer than streaming.chunkSize")
     func pipeline() async throws {
-        let system = try Streaming.configure(environment: ["STREAMING_CHUNK_SIZE": "8"])
-        let events = system.pipeline().apply(to: system.runner.stream(DemoAgents.support, "hello"))
+        let system = try Streaming.configure(environment: ["STREAMING_CHUNK_SIZE": "3"])
+        var deltas: [String] = []
+        for try await event in system.runner.stream(DemoAgents.support, "hello there") {
+            if let text = event.content { deltas.append(text) }
+        }
         var pieces: [String] = []
         var final = ""
-        for try await event in events {
+        for try await event in system.pipeline().apply(to: system.runner.stream(DemoAgents.support, "hello there")) {
             if let text = event.content { pieces.append(text) }
             if let result = Chunk(event).result { final = result.finalOutput }
         }
         #expect(pieces.joined() == final)
-        #expect(pieces.dropLast().allSatisfy { $0.count == 8 })
+        #expect(deltas.contains { $0.count > 3 }, "the answer has deltas to split")
+        let expected = deltas.flatMap { delta in
+            stride(from: 0, to: delta.count, by: 3).map { start in
+                String(delta.dropFirst(start).prefix(3))
+            }
+        }
+        #expect(pieces == expected)
+    }
+
+    @Test("STREAMING_COALESCE_MS puts a coalescing step, bounded by STREAMING_BUFFER_SIZE, in the system's pipeline")
+    func coalescingPipeline() throws {
+        let plain = try Streaming.configure(environment: [:]).pipeline()
+        #expect(plain.processors.count == 1)
+        #expect(plain.processors.allSatisfy { !$0.holdsEventsInTime })
+        let coalescing = try Streaming.configure(environment: ["STREAMING_COALESCE_MS": "20", "STREAMING_BUFFER_SIZE": "512"])
+        #expect(coalescing.configuration.streaming.coalesceInterval == .milliseconds(20))
+        let step = try #require(coalescing.pipeline().processors.last as? CoalesceProcessor)
+        #expect(step.interval == .milliseconds(20))
+        #expect(step.maxBytes == 512)
     }
 
     @Test("an invalid environment value fails configure with a configuration error")

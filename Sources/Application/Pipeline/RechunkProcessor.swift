@@ -3,21 +3,38 @@ import StreamingDomain
 /// Re-chunks answer text into pieces of exactly `chunkSize` characters (the Ruby
 /// gem's `chunk_size`), the last piece before any other event or the end being shorter.
 ///
+/// Text is never held longer than `maxDelay`: once the oldest held character has waited that
+/// long, the pipeline sends what is held as a shorter piece, so a slow model's answer still
+/// reaches the client while it is being written. (The default pipeline does not re-chunk: it
+/// only splits long text, see ``SplitProcessor``.)
+///
 /// Characters are Swift `Character`s (extended grapheme clusters), so a multi-byte
 /// character, an emoji sequence or a CRLF is never split, and text is never lost or
 /// reordered. The newest character is held back until more text arrives, because the
 /// next delta may extend it (a combining accent, a skin-tone modifier).
 public struct RechunkProcessor: StreamProcessor {
     public let chunkSize: Int
+    /// The longest text is held before it goes out in a shorter piece.
+    public let maxDelay: Duration
+    private let clock: any Clock<Duration>
     private var buffer = ""
     /// An upper bound of `buffer.count`, kept without counting on every delta:
     /// appending text can merge characters at the seam but never add more than it has.
     private var countBound = 0
+    /// When the oldest held text falls due; `nil` while nothing is held.
+    private var deadline: HoldDeadline?
 
-    public init(chunkSize: Int) {
+    public init(chunkSize: Int, maxDelay: Duration = .milliseconds(250), clock: any Clock<Duration> = ContinuousClock()) {
         precondition(chunkSize > 0, "chunkSize must be positive")
+        precondition(maxDelay > .zero, "maxDelay must be above zero")
         self.chunkSize = chunkSize
+        self.maxDelay = maxDelay
+        self.clock = clock
     }
+
+    public var holdsEventsInTime: Bool { true }
+
+    public var holdExpiry: HoldExpiry? { deadline?.expiry }
 
     public mutating func process(_ event: StreamEvent, into output: inout StreamOutput) async throws {
         guard case .content(let text) = event.kind else {
@@ -27,14 +44,28 @@ public struct RechunkProcessor: StreamProcessor {
         }
         buffer += text
         countBound += text.count
-        guard countBound > chunkSize else { return }
-        countBound = buffer.count
-        while countBound > chunkSize {
-            let end = buffer.index(buffer.startIndex, offsetBy: chunkSize)
-            output.emit(.content(String(buffer[..<end])))
-            buffer = String(buffer[end...])
-            countBound -= chunkSize
+        if countBound > chunkSize {
+            countBound = buffer.count
+            while countBound > chunkSize {
+                let end = buffer.index(buffer.startIndex, offsetBy: chunkSize)
+                output.emit(.content(String(buffer[..<end])))
+                buffer = String(buffer[end...])
+                countBound -= chunkSize
+            }
+            // What is left arrived last: its wait starts now.
+            deadline = nil
         }
+        if buffer.isEmpty {
+            deadline = nil
+        } else if deadline == nil {
+            deadline = .after(maxDelay, on: clock)
+        } else if deadline?.isDue() == true {
+            flush(into: &output)
+        }
+    }
+
+    public mutating func expire(into output: inout StreamOutput) async throws {
+        if deadline?.isDue() == true { flush(into: &output) }
     }
 
     public mutating func finish(into output: inout StreamOutput) async throws {
@@ -48,6 +79,7 @@ public struct RechunkProcessor: StreamProcessor {
     }
 
     private mutating func flush(into output: inout StreamOutput) {
+        deadline = nil
         guard !buffer.isEmpty else { return }
         output.emit(.content(buffer))
         buffer = ""

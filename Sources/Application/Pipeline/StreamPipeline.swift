@@ -4,7 +4,7 @@ import StreamingDomain
 ///
 /// ```swift
 /// let pipeline = StreamPipeline()
-///     .rechunked(size: 64)
+///     .split(maxSize: 1024)
 ///     .filter { event in event.content != "" }
 ///     .paced(by: .milliseconds(20))
 /// for try await event in pipeline.apply(to: runner.stream(agent, "Hi")) { ... }
@@ -23,9 +23,30 @@ public struct StreamPipeline: Sendable {
         StreamPipeline(processors + [processor])
     }
 
-    /// Re-chunks answer text into pieces of `size` characters.
-    public func rechunked(size: Int) -> StreamPipeline {
-        appending(RechunkProcessor(chunkSize: size))
+    /// Re-chunks answer text into pieces of exactly `size` characters, holding text back until
+    /// a piece is full, but never longer than `maxDelay` (see ``RechunkProcessor``).
+    public func rechunked(
+        size: Int,
+        maxDelay: Duration = .milliseconds(250),
+        clock: any Clock<Duration> = ContinuousClock()
+    ) -> StreamPipeline {
+        appending(RechunkProcessor(chunkSize: size, maxDelay: maxDelay, clock: clock))
+    }
+
+    /// Splits answer text longer than `maxSize` characters into pieces of at most `maxSize`;
+    /// shorter text passes at once (see ``SplitProcessor``). Nothing is held back.
+    public func split(maxSize: Int) -> StreamPipeline {
+        appending(SplitProcessor(maxSize: maxSize))
+    }
+
+    /// Merges the answer text that arrives within `interval` into one event, never holding
+    /// text longer than `interval` nor more than `maxBytes` (see ``CoalesceProcessor``).
+    public func coalesced(
+        within interval: Duration,
+        maxBytes: Int = 8192,
+        clock: any Clock<Duration> = ContinuousClock()
+    ) -> StreamPipeline {
+        appending(CoalesceProcessor(interval: interval, maxBytes: maxBytes, clock: clock))
     }
 
     /// Spaces answer chunks `delay` apart on `clock`.
@@ -71,10 +92,16 @@ public struct ProcessedStream<Upstream: AsyncSequence>: AsyncSequence where Upst
         private var seq = 0
         private var upstreamDone = false
         private var pendingError: (any Error)?
+        /// Whether a step may hold text for a bounded time: the upstream is then pulled by a pump.
+        private let isTimed: Bool
+        private var pump: UpstreamPump?
+        /// Whether the pump has a timer armed for held text.
+        private var timerArmed = false
 
         init(upstream: Upstream.AsyncIterator, processors: [any StreamProcessor]) {
             self.upstream = upstream
             self.processors = processors
+            self.isTimed = processors.contains { $0.holdsEventsInTime }
         }
 
         public mutating func next() async throws -> StreamEvent? {
@@ -93,38 +120,71 @@ public struct ProcessedStream<Upstream: AsyncSequence>: AsyncSequence where Upst
                 guard !upstreamDone else { return nil }
                 ready.removeAll(keepingCapacity: true)
                 readyIndex = 0
-                let event: StreamEvent?
-                do {
-                    event = try await upstream.next()
-                } catch {
-                    upstreamDone = true
-                    pendingError = try await failed(with: error)
-                    continue
-                }
-                if let event {
+                switch try await pull() {
+                case .pulled(.event(let event)):
                     if processors.isEmpty {
                         seq += 1
                         return StreamEvent(seq: seq, kind: event.kind)
                     }
                     ready.append(event)
-                    try await runSteps(from: 0, finishing: false)
-                } else {
+                    try await runSteps(.none)
+                case .pulled(.end):
                     upstreamDone = true
-                    try await runSteps(from: 0, finishing: true)
+                    try await runSteps(.finish)
+                case .pulled(.failure(let error)):
+                    upstreamDone = true
+                    pendingError = try await failed(with: error)
+                case .expired:
+                    timerArmed = false
+                    try await runSteps(.expire)
+                case .cancelled:
+                    pump?.cancel()
+                    throw CancellationError()
                 }
+                armTimerIfHolding()
             }
         }
 
-        /// Feeds `ready` through the steps from `first` on; when `finishing`, each step
-        /// also flushes what it holds after its input.
-        private mutating func runSteps(from first: Int, finishing: Bool) async throws {
-            for index in first..<processors.count {
+        /// The next upstream event, or word that held text fell due.
+        private mutating func pull() async throws -> PumpSlot.Taken {
+            guard isTimed else {
+                do {
+                    return .pulled(try await upstream.next().map(Pulled.event) ?? .end)
+                } catch {
+                    return .pulled(.failure(error))
+                }
+            }
+            let pump = self.pump ?? UpstreamPump(upstream)
+            self.pump = pump
+            // The upstream runs on the pump's task: a cancelled consumer cancels it there.
+            return await withTaskCancellationHandler {
+                await pump.slot.take()
+            } onCancel: {
+                pump.cancel()
+            }
+        }
+
+        private mutating func armTimerIfHolding() {
+            guard isTimed, !timerArmed, let pump else { return }
+            guard let expiry = processors.lazy.compactMap(\.holdExpiry).first else { return }
+            timerArmed = true
+            pump.arm(expiry)
+        }
+
+        private enum StepEnd { case none, finish, expire }
+
+        /// Feeds `ready` through every step; at `finish` each step also flushes what it holds
+        /// after its input, at `expire` what has fallen due.
+        private mutating func runSteps(_ end: StepEnd) async throws {
+            for index in processors.indices {
                 scratch.events.removeAll(keepingCapacity: true)
                 for event in ready {
                     try await processors[index].process(event, into: &scratch)
                 }
-                if finishing {
-                    try await processors[index].finish(into: &scratch)
+                switch end {
+                case .none: break
+                case .finish: try await processors[index].finish(into: &scratch)
+                case .expire: try await processors[index].expire(into: &scratch)
                 }
                 swap(&ready, &scratch.events)
             }

@@ -26,6 +26,21 @@ public protocol StreamProcessor: Sendable {
 
     /// Called when the upstream fails; the default passes the error on unchanged.
     mutating func handleError(_ error: any Error, into output: inout StreamOutput) async throws -> any Error
+
+    /// Whether this step may hold events back for a bounded time (see ``holdExpiry``).
+    ///
+    /// A pipeline with such a step pulls its upstream on a task of its own, so it can wait for
+    /// the next event *or* the moment held events are due. The default is `false`: the pipeline
+    /// then pulls the upstream directly, with no task and no lock in between.
+    var holdsEventsInTime: Bool { get }
+
+    /// When the step holds events back, the wait that ends when they are due; `nil` (the
+    /// default) when it holds nothing. Read after every event the step handled.
+    var holdExpiry: HoldExpiry? { get }
+
+    /// Called once a ``holdExpiry`` has ended: passes on what is due. A step must check its own
+    /// clock: the call may come for another step's expiry, and then it passes on nothing.
+    mutating func expire(into output: inout StreamOutput) async throws
 }
 
 extension StreamProcessor {
@@ -33,6 +48,22 @@ extension StreamProcessor {
 
     public mutating func handleError(_ error: any Error, into output: inout StreamOutput) async throws -> any Error {
         error
+    }
+
+    public var holdsEventsInTime: Bool { false }
+
+    public var holdExpiry: HoldExpiry? { nil }
+
+    public mutating func expire(into output: inout StreamOutput) async throws {}
+}
+
+/// The moment a step's held events are due, as a wait on the step's own clock.
+public struct HoldExpiry: Sendable {
+    let wait: @Sendable () async throws -> Void
+
+    /// Ends at `deadline` on `clock`.
+    public init<C: Clock>(at deadline: C.Instant, on clock: C) where C.Duration == Duration {
+        wait = { try await clock.sleep(until: deadline, tolerance: nil) }
     }
 }
 

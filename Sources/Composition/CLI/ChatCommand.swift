@@ -24,7 +24,7 @@ struct ChatCommand: AsyncParsableCommand {
     @Option(help: "The most model turns the run may take.")
     var maxTurns: Int?
 
-    @Option(help: "Re-chunk the answer into pieces of this many characters.")
+    @Option(help: "Split the answer into pieces of at most this many characters (STREAMING_CHUNK_SIZE).")
     var chunkSize: Int?
 
     func run() async throws {
@@ -51,12 +51,9 @@ struct ChatCommand: AsyncParsableCommand {
 
         var printer: any EventPrinter = json ? JSONEventPrinter() : TextEventPrinter()
         do {
+            // The system's pipeline never holds text back, so each delta prints as it arrives.
             let events = system.runner.stream(agent, input)
-            if chunkSize != nil {
-                for try await event in system.pipeline().apply(to: events) { printer.print(event) }
-            } else {
-                for try await event in events { printer.print(event) }
-            }
+            for try await event in system.pipeline().apply(to: events) { printer.print(event) }
         } catch {
             printer.finishLine()
             Terminal.error("\(error)")

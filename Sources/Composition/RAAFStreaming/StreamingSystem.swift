@@ -71,12 +71,19 @@ public struct StreamingSystem: Sendable {
         )
     }
 
-    /// The processing between a run and a transport: re-chunking to `streaming.chunkSize`
-    /// characters, then pacing by `streaming.chunkDelay` when it is above zero.
+    /// The processing between a run and a transport. It never waits for more text: a delta
+    /// goes out as soon as the model yields it, split when longer than `streaming.chunkSize`
+    /// characters. When `streaming.coalesceInterval` is above zero, the deltas within that
+    /// window are merged (at most `streaming.bufferSize` bytes); when `streaming.chunkDelay`
+    /// is above zero, pieces are paced that far apart.
     public func pipeline(clock: any Clock<Duration> = ContinuousClock()) -> StreamPipeline {
-        var pipeline = StreamPipeline().rechunked(size: configuration.streaming.chunkSize)
-        if configuration.streaming.chunkDelay > .zero {
-            pipeline = pipeline.paced(by: configuration.streaming.chunkDelay, clock: clock)
+        let streaming = configuration.streaming
+        var pipeline = StreamPipeline().split(maxSize: streaming.chunkSize)
+        if streaming.coalesceInterval > .zero {
+            pipeline = pipeline.coalesced(within: streaming.coalesceInterval, maxBytes: streaming.bufferSize, clock: clock)
+        }
+        if streaming.chunkDelay > .zero {
+            pipeline = pipeline.paced(by: streaming.chunkDelay, clock: clock)
         }
         return pipeline
     }

@@ -243,7 +243,23 @@ async def chat_history(url, room):
     return json.dumps([[m["seq"], m["content"]] for m in messages])
 
 
+async def print_chat(url, room="gated"):
+    """Creates `room` with the assistant, says something, and prints every frame of the room as
+    one JSON line the moment it arrives, until the agent's answer: the Swift test reads the
+    lines while it releases the model's tokens one by one."""
+    ws = await creator(url, room, "alice", agent="assistant")
+    await send(ws, {"type": "chat_message", "room": room, "content": "hi"})
+    while True:
+        frame = await receive(ws, timeout=60)
+        print(json.dumps(frame), flush=True)
+        if frame.get("type") == "chat_message" and frame.get("sender") == "agent":
+            break
+    await ws.close()
+    return "OK"
+
+
 SCENARIOS = {
+    "print_chat": print_chat,
     "chat_rooms": chat_rooms,
     "chat_agent": chat_agent,
     "chat_limits": chat_limits,

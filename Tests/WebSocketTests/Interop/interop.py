@@ -14,6 +14,7 @@ import json
 import sys
 
 import chat
+import churn
 import close_codes
 import protocol_errors
 import streams
@@ -46,7 +47,7 @@ async def pubsub(url):
 
 
 SCENARIOS = {"pubsub": pubsub}
-for module in (protocol_errors, close_codes, transport, streams, chat):
+for module in (protocol_errors, close_codes, transport, streams, chat, churn):
     SCENARIOS.update(module.SCENARIOS)
 
 

@@ -1,4 +1,5 @@
 """Scenarios for agent streams: one run, resume after a cut, concurrent runs, cancel, limits."""
+import json
 import sys
 
 from common import Mismatch, connect, expect, expect_error, receive, send, still_alive
@@ -156,7 +157,26 @@ async def stream_limit(url, agent_name, text):
     return "OK"
 
 
+async def print_frames(url, mode, stream_id, agent_name="assistant", text="hi"):
+    """Starts (mode `start`) or resumes from the beginning (mode `resume`) stream `stream_id`
+    and prints every frame as one JSON line the moment it arrives, until the stream ends: the
+    Swift test reads the lines while it releases the model's tokens one by one."""
+    ws, _ = await connect(url)
+    if mode == "start":
+        await send(ws, {"type": "agent_stream", "id": stream_id, "agent": agent_name, "input": text})
+    else:
+        await send(ws, {"type": "resume", "id": stream_id, "after_seq": 0})
+    while True:
+        frame = await receive(ws, timeout=60)
+        print(json.dumps(frame), flush=True)
+        if frame.get("type") in ("complete", "error"):
+            break
+    await ws.close()
+    return "OK"
+
+
 SCENARIOS = {
+    "print_frames": print_frames,
     "agent": agent,
     "resume_after_cut": resume_after_cut,
     "concurrent_streams": concurrent_streams,

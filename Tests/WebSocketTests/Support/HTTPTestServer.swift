@@ -19,9 +19,10 @@ struct HTTPTestServer: Sendable {
         _ configure: (inout StreamingConfiguration) -> Void = { _ in },
         jobQueue: (any JobQueue)? = nil,
         chatStore: (any ChatStore)? = nil,
+        provider: (any ModelProvider)? = nil,
         _ body: (HTTPTestServer) async throws -> Void
     ) async throws {
-        let system = try Streaming.configure(environment: [:]) { configure(&$0) }
+        let system = try Streaming.configure(environment: [:], provider: provider) { configure(&$0) }
         let server = try RealtimeServer(
             system: system, host: "127.0.0.1", port: 0, jobQueue: jobQueue, chatStore: chatStore ?? InMemoryChatStore(),
             handlesSignals: false)

@@ -59,7 +59,7 @@ final class EventLoopOutbox: Sendable {
         }
         for item in state.batch {
             switch item {
-            case .frame(let sink, let frame): sink.handler.value.append(frame, touched: &state.touched)
+            case .frame(let sink, let frame): sink.handler.value.append(frame, from: sink, touched: &state.touched)
             case .ping(let sink): sink.handler.value.appendPing(touched: &state.touched)
             case .refused(let sink): sink.handler.value.reportRoom()
             case .close(let sink, let code, let reason): sink.handler.value.appendClose(code, reason, touched: &state.touched)

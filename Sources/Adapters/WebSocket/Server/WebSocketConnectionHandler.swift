@@ -28,6 +28,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
     private var pending: ByteBuffer?
     private var closeSent = false
 
+
     init(hub: ConnectionHub, info: ConnectionInfo, options: WebSocketServerOptions, outbox: EventLoopOutbox, compression: Bool) {
         self.hub = hub
         self.info = info
@@ -61,14 +62,23 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        release()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        release()
+        context.fireChannelInactive()
+    }
+
+    /// Ends the connection for the hub and lets go of the sink: the sink holds this handler
+    /// (to write on the loop), so keeping it would keep the pair and the channel alive forever.
+    private func release() {
         sink?.isClosing.store(true, ordering: .relaxed)
         if let connection { hub.disconnect(connection) }
         connection = nil
+        sink = nil
         partialMessage = nil
-        context.fireChannelInactive()
+        pending = nil
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -225,8 +235,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
 
     // MARK: Outbound (on the loop, from the outbox)
 
-    func append(_ frame: OutboundFrame, touched: inout [WebSocketConnectionHandler]) {
-        sink?.queuedBytes.subtract(frame.bytes.count, ordering: .relaxed)
+    func append(_ frame: OutboundFrame, from sink: WebSocketSink, touched: inout [WebSocketConnectionHandler]) {
+        sink.queuedBytes.subtract(frame.bytes.count, ordering: .relaxed)
         guard let context, !closeSent else { return }
         var buffer = takePending(minimumCapacity: frame.bytes.count + 10, context: context, touched: &touched)
         if compression, let compressed = outbox.loopState.value.codec.compress(frame.bytes) {

@@ -36,10 +36,12 @@ extension StreamingConfiguration {
         case backgroundWorkers = "BACKGROUND_WORKERS"
         /// How often a failed job is retried.
         case backgroundRetryCount = "BACKGROUND_RETRY_COUNT"
-        /// The re-chunking size of streamed text.
+        /// The largest piece of streamed text in one frame, in characters.
         case streamingChunkSize = "STREAMING_CHUNK_SIZE"
-        /// The buffer size of a stream.
+        /// The most text a coalescing stream holds back, in bytes.
         case streamingBufferSize = "STREAMING_BUFFER_SIZE"
+        /// The coalescing window of streamed text, in milliseconds (0: none).
+        case streamingCoalesceMS = "STREAMING_COALESCE_MS"
         /// The stream timeout, in seconds (`60`, `2.5`).
         case streamingTimeout = "STREAMING_TIMEOUT"
         /// How long a finished stream stays resumable, in seconds.
@@ -88,6 +90,7 @@ extension StreamingConfiguration {
             case .backgroundRetryCount: "background.retry_count"
             case .streamingChunkSize: "streaming.chunk_size"
             case .streamingBufferSize: "streaming.buffer_size"
+            case .streamingCoalesceMS: "streaming.coalesce_interval"
             case .streamingTimeout: "streaming.timeout"
             case .streamingReplayRetention: "streaming.replay_retention"
             case .streamingReplayBufferFrames: "streaming.replay_buffer_frames"

@@ -32,6 +32,9 @@ extension StreamingConfiguration {
         }
         if let value = try reader.integer(.streamingChunkSize, .positive) { config.streaming.chunkSize = value }
         if let value = try reader.integer(.streamingBufferSize, .positive) { config.streaming.bufferSize = value }
+        if let value = try reader.integer(.streamingCoalesceMS, .nonNegative) {
+            config.streaming.coalesceInterval = .milliseconds(value)
+        }
         if let timeout = try reader.parsed(
             .streamingTimeout, EnvironmentValue.timeoutExpectation, EnvironmentValue.positiveSeconds)
         {

@@ -36,6 +36,7 @@ extension StreamingConfiguration {
         check.integer("streaming.buffer_size", streaming.bufferSize, .positive)
         check.duration("streaming.timeout", streaming.timeout, .positive)
         check.duration("streaming.chunk_delay", streaming.chunkDelay, .nonNegative)
+        check.duration("streaming.coalesce_interval", streaming.coalesceInterval, .nonNegative)
         check.integer("streaming.max_turns", streaming.maxTurns, .positive)
         check.duration("streaming.replay_retention", streaming.replayRetention, .positive)
         check.integer("streaming.replay_buffer_frames", streaming.replayBufferFrames, .positive)

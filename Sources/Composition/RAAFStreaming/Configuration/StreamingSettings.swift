@@ -1,11 +1,18 @@
 /// Settings of agent streams (`config.streaming` in the Ruby gem).
 public struct StreamingSettings: Sendable, Equatable {
-    /// The size, in characters, streamed text is re-chunked to; `STREAMING_CHUNK_SIZE`,
-    /// setting `streaming.chunk_size`. Default 1024.
+    /// The largest piece of text, in characters, one frame carries: a longer delta from the
+    /// model is split (never inside a character), a shorter one goes out as it is, at once.
+    /// `STREAMING_CHUNK_SIZE`, setting `streaming.chunk_size`. Default 1024.
     public var chunkSize: Int
-    /// How many characters a stream buffers before it applies back-pressure; `STREAMING_BUFFER_SIZE`,
-    /// setting `streaming.buffer_size`. Default 8192.
+    /// The most text, in UTF-8 bytes, a stream holds back while it coalesces (see
+    /// ``coalesceInterval``): held text reaching it goes out at once. `STREAMING_BUFFER_SIZE`,
+    /// setting `streaming.buffer_size`. Default 8192. Without coalescing nothing is held.
     public var bufferSize: Int
+    /// When above zero, the deltas that arrive within this window are merged into one frame:
+    /// fewer frames and less CPU, at the cost of up to this much latency; text is never held
+    /// longer. `STREAMING_COALESCE_MS` (milliseconds), setting `streaming.coalesce_interval`.
+    /// Default zero: every delta goes out as it arrives.
+    public var coalesceInterval: Duration
     /// How long a stream may stay silent before it fails with a timeout; `STREAMING_TIMEOUT`
     /// (seconds), setting `streaming.timeout`. Default 60 s.
     public var timeout: Duration
@@ -32,6 +39,7 @@ public struct StreamingSettings: Sendable, Equatable {
     public init(
         chunkSize: Int = 1024,
         bufferSize: Int = 8192,
+        coalesceInterval: Duration = .zero,
         timeout: Duration = .seconds(60),
         enableSSE: Bool = true,
         chunkDelay: Duration = .zero,
@@ -43,6 +51,7 @@ public struct StreamingSettings: Sendable, Equatable {
     ) {
         self.chunkSize = chunkSize
         self.bufferSize = bufferSize
+        self.coalesceInterval = coalesceInterval
         self.timeout = timeout
         self.enableSSE = enableSSE
         self.chunkDelay = chunkDelay
