@@ -5,7 +5,7 @@ import asyncio
 import json
 
 import worker
-from churn import CHANNELS
+from churn_clients import CHANNELS
 from wire import Mismatch, connect, expect, receive, send, ws_url
 
 PUBLISH_INTERVAL = 0.125

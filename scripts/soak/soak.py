@@ -2,7 +2,7 @@
 whether it gives back what it takes. See docs/PERFORMANCE.md ("Soak run") and `make soak`.
 
 It starts the paced model (paced_model.py) and `serve` on free loopback ports, a sample of the
-server every --interval seconds into samples.csv, and the clients, each its own process: churn.py,
+server every --interval seconds into samples.csv, and the clients, each its own process: churn_clients.py,
 pubsub.py, agent_streams.py, sse.py, chat_rooms.py. After --minutes the clients stop by themselves;
 the soak then waits, with a deadline, until the server holds no connection and no stream and its
 descriptors are back to where they began, stops everything, and prints the verdict (verdict.py).
@@ -21,7 +21,7 @@ import sampler
 import verdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-WORKERS = ["churn", "pubsub", "agent_streams", "sse", "chat_rooms"]
+WORKERS = ["churn_clients", "pubsub", "agent_streams", "sse", "chat_rooms"]
 # AsyncHTTPClient keeps an idle connection to the model for 60 s before closing it.
 MODEL_POOL_IDLE_S = 60
 

@@ -6,7 +6,8 @@ import struct
 import sys
 
 INTEROP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Tests", "WebSocketTests", "Interop")
-sys.path.insert(0, os.path.normpath(INTEROP))
+# Appended: a module of this folder wins over an interop module of the same name.
+sys.path.append(os.path.normpath(INTEROP))
 
 from common import Mismatch, connect, expect, receive, send  # noqa: E402
 from rawws import RawWebSocket  # noqa: E402
