@@ -41,14 +41,16 @@ def plot(rows, summary, path):
     load_end = max((row["t_s"] for row in rows if row["phase"] in ("warmup", "load")), default=0) / 60
     figure, (memory, descriptors, traffic) = plt.subplots(3, 1, figsize=(9, 8), sharex=True)
     rss = [row["rss_kb"] / 1024 for row in rows]
-    memory.plot(minutes, rss, color="tab:blue", marker=".")
+    memory.plot(minutes, rss, color="tab:blue", marker=".", label="RSS")
+    memory.plot(minutes, [row["rss_anon_kb"] / 1024 for row in rows], color="tab:cyan", marker=".", label="anonymous (heap, stacks)")
+    memory.plot(minutes, [row["rss_file_kb"] / 1024 for row in rows], color="tab:gray", marker=".", label="file-backed (code)")
     top = max(rss)
     if summary["rss_warm_kb"]:
         limit = summary["rss_warm_kb"] * (1 + verdict.RSS_GROWTH_LIMIT) / 1024
         memory.axhline(limit, color="tab:red", linestyle="--", linewidth=1, label="+5% over the RSS after warm-up")
-        memory.legend(loc="lower right", fontsize=8)
         top = max(top, limit)
-    memory.set_ylabel("RSS (MB)")
+    memory.legend(loc="lower right", fontsize=8, ncol=2)
+    memory.set_ylabel("memory (MB)")
     memory.set_ylim(0, top * 1.1)
     descriptors.plot(minutes, [row["fds"] for row in rows], color="tab:green", marker=".")
     descriptors.axhline(summary["fd_baseline"], color="gray", linestyle=":", linewidth=1, label="baseline (before the first client)")

@@ -5,15 +5,19 @@ import os
 
 import sse_client
 
-COLUMNS = ["t_s", "phase", "rss_kb", "fds", "connections", "active_streams", "retained_streams", "accepted", "frames_out", "dropped"]
+COLUMNS = ["t_s", "phase", "rss_kb", "rss_anon_kb", "rss_file_kb", "fds", "connections", "active_streams", "retained_streams", "accepted", "frames_out", "dropped"]
 
 
-def rss_kb(pid):
+def memory_kb(pid):
+    """VmRSS, and its parts: RssAnon (the heap, stacks: what a leak grows) and RssFile (the
+    pages of the executable and libraries the process has touched so far)."""
+    figures = {}
     with open(f"/proc/{pid}/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for process {pid}")
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "RssAnon", "RssFile"):
+                figures[name] = int(value.split()[0])
+    return figures["VmRSS"], figures["RssAnon"], figures["RssFile"]
 
 
 def open_fds(pid):
@@ -41,9 +45,10 @@ async def stats(base_url):
 
 async def sample(pid, base_url, t, phase):
     # /proc first: the /stats request is a connection of its own.
-    row = {"t_s": round(t, 1), "phase": phase, "rss_kb": rss_kb(pid), "fds": open_fds(pid)}
+    rss, anon, file = memory_kb(pid)
+    row = {"t_s": round(t, 1), "phase": phase, "rss_kb": rss, "rss_anon_kb": anon, "rss_file_kb": file, "fds": open_fds(pid)}
     figures = await stats(base_url)
-    for name in COLUMNS[4:]:
+    for name in COLUMNS[6:]:
         row[name] = figures.get(name)
     return row
 

@@ -76,7 +76,7 @@ class Soak:
     def record(self, row):
         self.log.add(row)
         print(
-            f"[soak] {row['t_s']:6.0f} s {row['phase']:7} RSS {row['rss_kb'] / 1024:6.1f} MB  fds {row['fds']:4}  "
+            f"[soak] {row['t_s']:6.0f} s {row['phase']:7} RSS {row['rss_kb'] / 1024:6.1f} MB (anon {row['rss_anon_kb'] / 1024:5.1f})  fds {row['fds']:4}  "
             f"connections {row['connections']:4}  streams {row['active_streams']:3} active {row['retained_streams']:4} retained",
             flush=True,
         )

@@ -29,6 +29,10 @@ def decide(rows, worker_tallies, warmup_s):
         "rss_warm_kb": round(mean(row["rss_kb"] for row in after_warmup[:AVERAGED])) if after_warmup else None,
         "rss_end_kb": round(mean(row["rss_kb"] for row in load[-AVERAGED:])),
         "rss_peak_kb": max(row["rss_kb"] for row in load),
+        "anon_warm_kb": round(mean(row["rss_anon_kb"] for row in after_warmup[:AVERAGED])) if after_warmup else None,
+        "anon_end_kb": round(mean(row["rss_anon_kb"] for row in load[-AVERAGED:])),
+        "file_warm_kb": round(mean(row["rss_file_kb"] for row in after_warmup[:AVERAGED])) if after_warmup else None,
+        "file_end_kb": round(mean(row["rss_file_kb"] for row in load[-AVERAGED:])),
         "rss_final_kb": final["rss_kb"],
         "fd_baseline": rows[0]["fds"],
         "fd_peak": max(row["fds"] for row in rows),
@@ -55,6 +59,10 @@ def decide(rows, worker_tallies, warmup_s):
     return result
 
 
+def signed_mb(kb):
+    return f"{mb(kb):+.1f} MB"
+
+
 def mark(ok):
     return "pass" if ok else "**FAIL**"
 
@@ -69,6 +77,10 @@ def table(result):
         "| --- | --- | --- | --- |",
         f"| RSS after the warm-up minute → end of load | {mb(result['rss_warm_kb'] or 0):.1f} MB → {mb(result['rss_end_kb']):.1f} MB "
         f"({'n/a' if growth is None else f'{growth:+.1%}'}) | at most +5% | {mark(checks['rss'])} |",
+        f"| … of which anonymous (heap, stacks) / file-backed (code and libraries touched so far) | "
+        f"{mb(result['anon_warm_kb'] or 0):.1f} → {mb(result['anon_end_kb']):.1f} MB "
+        f"({signed_mb(result['anon_end_kb'] - (result['anon_warm_kb'] or 0))}) / {mb(result['file_warm_kb'] or 0):.1f} → "
+        f"{mb(result['file_end_kb']):.1f} MB ({signed_mb(result['file_end_kb'] - (result['file_warm_kb'] or 0))}) | | |",
         f"| open descriptors: baseline → end (peak) | {result['fd_baseline']} → {result['fd_end']} ({result['fd_peak']}) "
         f"| back to baseline | {mark(checks['fds'])} |",
         f"| streams followed to the end and verified / failures | {result['streams_verified']:,} / {result['failures']} "
