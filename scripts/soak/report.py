@@ -49,7 +49,7 @@ def plot(rows, summary, path):
         limit = summary["rss_warm_kb"] * (1 + verdict.RSS_GROWTH_LIMIT) / 1024
         memory.axhline(limit, color="tab:red", linestyle="--", linewidth=1, label="+5% over the RSS after warm-up")
         top = max(top, limit)
-    memory.legend(loc="lower right", fontsize=8, ncol=2)
+    memory.legend(loc="center right", fontsize=8, ncol=2)
     memory.set_ylabel("memory (MB)")
     memory.set_ylim(0, top * 1.1)
     descriptors.plot(minutes, [row["fds"] for row in rows], color="tab:green", marker=".")
@@ -114,6 +114,10 @@ Last run: {summary['date']}, {summary['minutes']:g} minutes, on this 2-core mach
 other builds; the soak {verdict_word}.
 
 {verdict.table(summary)}
+
+Most of the RSS is file-backed (`RssFile`): the pages of the executable and its libraries that
+the process has touched, which stop growing once every code path has run. A leak shows in the
+anonymous part (`RssAnon`: heap and stacks), so the table and the plot show both.
 
 {verdict.traffic_table(summary, model)}
 

@@ -36,6 +36,7 @@ def parse():
     parser.add_argument("--heartbeat", type=float, default=5, help="the server's heartbeat interval, s")
     parser.add_argument("--retention", type=float, default=30, help="how long finished streams stay resumable, s")
     parser.add_argument("--seed", type=int, default=20261205)
+    parser.add_argument("--chat-store", default="sqlite", help="sqlite (a file in --out) or memory")
     return parser.parse_args()
 
 
@@ -49,7 +50,7 @@ def server_environment(options, model_port):
             "WEBSOCKET_HOST": "127.0.0.1",
             "WEBSOCKET_HEARTBEAT_INTERVAL": f"{options.heartbeat:g}",
             "STREAMING_REPLAY_RETENTION": f"{options.retention:g}",
-            "CHAT_STORE": f"sqlite:{os.path.join(options.out, 'chat.sqlite')}",
+            "CHAT_STORE": "memory" if options.chat_store == "memory" else f"sqlite:{os.path.join(options.out, 'chat.sqlite')}",
             # One speaker per room asks a question whenever the last answer ends.
             "CHAT_RATE_LIMIT": "120",
             "RAAF_LOG_LEVEL": "warning",

@@ -38,6 +38,7 @@ def decide(rows, worker_tallies, warmup_s):
         "fd_peak": max(row["fds"] for row in rows),
         "fd_end": final["fds"],
         "connections_peak": max(row["connections"] for row in rows),
+        "accepted": final.get("accepted"),
         "final": {name: final[name] for name in ("connections", "active_streams", "retained_streams")},
         "streams_verified": verified,
         "failures": sum(failures.values()),
@@ -106,11 +107,15 @@ def traffic_table(result, model_counts=None):
     lines = ["| traffic | count |", "| --- | --- |"]
     for label, names in TRAFFIC:
         lines.append(f"| {label} | {' / '.join(f'{counts.get(name, 0):,}' for name in names)} |")
+    if counts.get("churn.silent_reaped"):
+        seconds = counts.get("churn.silent_seconds_total", 0) / counts["churn.silent_reaped"]
+        lines.append(f"| silent clients: seconds from connecting to the heartbeat's close, on average | {seconds:.1f} |")
     if model_counts:
         lines.append(
             f"| paced model: answers completed / abandoned by the server, tokens | {model_counts.get('completed', 0):,} / "
             f"{model_counts.get('aborted', 0):,}, {model_counts.get('tokens', 0):,} |"
         )
+    lines.append(f"| WebSocket connections accepted by the server in all (`/stats` `accepted`) | {result.get('accepted') or 0:,} |")
     lines.append(f"| peak WebSocket connections at a sample | {result['connections_peak']} |")
     return "\n".join(lines)
 
