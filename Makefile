@@ -1,8 +1,11 @@
-# The two commands of the README, and a few for development.
+# The commands of the README, and a few for development.
 SWIFT ?= swift
 PROMPT ?= What's the weather in Paris? And tell me about streaming.
 
-.PHONY: run test deps build examples bench check-layers soak soak-report
+SERVE_HOST ?= 127.0.0.1
+SERVE_PORT ?= 8080
+
+.PHONY: run serve test deps build examples bench bench-model-ttft check-layers soak soak-report
 
 deps:
 	@scripts/install-deps.sh
@@ -12,11 +15,19 @@ run: deps
 	$(SWIFT) build --product raaf-streaming
 	$(SWIFT) run --skip-build raaf-streaming chat "$(PROMPT)"
 
+## Build and start `raaf-streaming serve` on the embedded defaults (everything in this process,
+## chat rooms in raaf-chat.sqlite, the offline model unless OPENAI_* is set), on loopback; it
+## prints the chat page's address. SERVE_HOST=0.0.0.0 makes it reachable from other machines.
+serve: deps
+	$(SWIFT) build --product raaf-streaming
+	$(SWIFT) run --skip-build raaf-streaming serve --host $(SERVE_HOST) --port $(SERVE_PORT)
+
 ## Build everything, run the whole test suite, then run every example to completion.
+## The examples stream at a person's pace when run alone (`make examples`); here at once.
 test: deps check-layers
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
-	$(MAKE) --no-print-directory examples
+	RAAF_SIMULATION_DELAY_MS=0 $(MAKE) --no-print-directory examples
 
 examples:
 	$(SWIFT) run --skip-build BasicStreaming
@@ -32,6 +43,10 @@ examples:
 ## A throwaway redis-server is started for the Redis benchmarks unless REDIS_URL is set.
 bench: deps
 	RAAF_BENCHMARKS=1 scripts/with-redis.sh $(SWIFT) package --scratch-path .build-bench benchmark --no-progress
+
+## Time to first token through `serve` (release) at 10, 100 and 500 streams on a paced model.
+bench-model-ttft: deps
+	scripts/bench-model-ttft.sh
 
 ## Soak run (issue 12): a release `serve` under mixed, churning traffic for SOAK_MINUTES (default 10),
 ## from separate client processes; fails when memory grows, descriptors stay open or a stream's text is

@@ -10,10 +10,11 @@ import Synchronization
 
 enum AgentStreamLatency {
     /// A production server over a paced model, for one measurement.
-    static func withServer<Result>(tokens: Int, rate: Int, _ body: (_ port: Int) async throws -> Result) async throws
-        -> Result
-    {
+    static func withServer<Result>(
+        tokens: Int, rate: Int, coalesce: Duration = .zero, _ body: (_ port: Int) async throws -> Result
+    ) async throws -> Result {
         let system = try Streaming.configure(environment: [:], provider: PacedModelProvider(chunks: tokens, rate: rate)) {
+            $0.streaming.coalesceInterval = coalesce
             $0.websocket.maxConnections = 20_000
             $0.websocket.messagesPerMinute = 1_000_000
             $0.websocket.heartbeatInterval = .seconds(300)
@@ -32,24 +33,34 @@ enum AgentStreamLatency {
         }
     }
 
-    /// WebSocket: every client sends `agent_stream` and reads every `response_chunk`.
-    static func webSocket(port: Int, streams: Int, tokens: Int, group: any EventLoopGroup) async throws -> [Int] {
+    struct WebSocketResult {
+        /// Yield-to-receive latency of every token, in nanoseconds (a coalesced frame counts once).
+        var latencies: [Int]
+        /// `response_chunk` and `complete` frames received.
+        var frames: Int
+        /// CPU of this process but the load clients' event loop, over the streams.
+        var serverCPU: CPUTime
+    }
+
+    /// WebSocket: every client sends `agent_stream` and reads every frame up to `complete`.
+    static func webSocket(port: Int, streams: Int, tokens: Int, group: any EventLoopGroup) async throws -> WebSocketResult {
         let counters = LoadCounters(recordsLatency: true, timestamps: .responseChunk)
         let clients = try await LoadClients.connect(count: streams, port: port, group: group, counters: counters)
         try await FanOut.waitFor { counters.frames.load(ordering: .relaxed) >= streams }  // connected
         counters.frames.store(0, ordering: .relaxed)
+        let serverCPU = { ProcFS.processCPU() - ProcFS.threadsCPU(prefix: "NIO-ELT") }
+        let startCPU = serverCPU()
         clients.sendToAll(#"{"type":"agent_stream","agent":"assistant","input":"go"}"#)
-        // Per stream: the tokens, then `complete`.
-        try await FanOut.waitFor(timeout: .seconds(300)) {
-            counters.frames.load(ordering: .relaxed) >= streams * (tokens + 1)
-        }
+        // Every stream ends with `complete`, whose content holds every stamp: wait for the last.
+        try await FanOut.waitFor(timeout: .seconds(300)) { counters.completes.load(ordering: .relaxed) >= streams }
+        let cpu = serverCPU() - startCPU
         for channel in clients.channels {
             try await channel.eventLoop.submit {
                 try channel.pipeline.syncOperations.handler(type: LoadConnectionHandler.self).flushSamples()
             }.get()
         }
         await clients.close()
-        return counters.takeLatencies()
+        return WebSocketResult(latencies: counters.takeLatencies(), frames: counters.frames.load(ordering: .relaxed), serverCPU: cpu)
     }
 
     /// SSE: every client POSTs `/v1/agents/assistant/stream` and reads the event stream.

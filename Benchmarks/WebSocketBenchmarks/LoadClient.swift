@@ -30,6 +30,8 @@ struct TimestampFormat: Sendable {
 /// Counters every load connection adds to.
 final class LoadCounters: Sendable {
     let frames = Atomic<Int>(0)
+    /// `complete` frames: agent streams that ended.
+    let completes = Atomic<Int>(0)
     let recordsLatency: Bool
     let timestamps: TimestampFormat
     private let latencies = Mutex<[Int]>([])
@@ -99,6 +101,9 @@ final class LoadConnectionHandler: ChannelInboundHandler {
             guard readable.readableBytes >= length else { break }
             if first & 0x0F == 0x1 {
                 frames += 1
+                if readable.readableBytesView.starts(with: Self.completePrefix) {
+                    counters.completes.add(1, ordering: .relaxed)
+                }
                 if counters.recordsLatency,
                     let sent = readable.withUnsafeReadableBytes({
                         Self.timestamp(in: UnsafeRawBufferPointer(rebasing: $0.prefix(length)), counters.timestamps)
@@ -136,6 +141,8 @@ final class LoadConnectionHandler: ChannelInboundHandler {
         }
         return nil
     }
+
+    private static let completePrefix = Array(#"{"type":"complete""#.utf8)
 
     /// The integer after the format's key in a payload, when the payload is of the format's kind.
     ///

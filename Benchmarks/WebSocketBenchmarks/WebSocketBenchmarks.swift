@@ -118,19 +118,31 @@ let benchmarks: @Sendable () -> Void = {
     ) { benchmark in
         let group = clientGroup
         let (streams, tokens, rate) = (100, 200, 40)
-        for transport in ["ws", "sse"] {
-            let samples = try await AgentStreamLatency.withServer(tokens: tokens, rate: rate) { port in
-                transport == "ws"
-                    ? try await AgentStreamLatency.webSocket(port: port, streams: streams, tokens: tokens, group: group)
-                    : try await AgentStreamLatency.serverSentEvents(port: port, streams: streams, tokens: tokens, group: group)
-            }
+        func percentile(_ sorted: [Int], _ p: Double) -> Int { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] / 1000 }
+        let ws = try await AgentStreamLatency.withServer(tokens: tokens, rate: rate) { port in
+            try await AgentStreamLatency.webSocket(port: port, streams: streams, tokens: tokens, group: group)
+        }
+        let sse = try await AgentStreamLatency.withServer(tokens: tokens, rate: rate) { port in
+            try await AgentStreamLatency.serverSentEvents(port: port, streams: streams, tokens: tokens, group: group)
+        }
+        for (transport, samples) in [("ws", ws.latencies), ("sse", sse)] {
             let sorted = samples.sorted()
-            func percentile(_ p: Double) -> Int { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] / 1000 }
-            print("agent streams over \(transport): \(sorted.count) tokens, p50 \(percentile(0.5)) us, "
-                + "p99 \(percentile(0.99)) us, max \(sorted.last! / 1000) us")
-            benchmark.measurement(.custom("\(transport) p50 us"), percentile(0.5))
-            benchmark.measurement(.custom("\(transport) p99 us"), percentile(0.99))
+            print("agent streams over \(transport): \(sorted.count) tokens, p50 \(percentile(sorted, 0.5)) us, "
+                + "p99 \(percentile(sorted, 0.99)) us, max \(sorted.last! / 1000) us")
+            benchmark.measurement(.custom("\(transport) p50 us"), percentile(sorted, 0.5))
+            benchmark.measurement(.custom("\(transport) p99 us"), percentile(sorted, 0.99))
             benchmark.measurement(.custom("\(transport) max us"), sorted.last! / 1000)
+        }
+        // The trade-off of coalescing (STREAMING_COALESCE_MS): frames and server CPU against latency.
+        for (label, result) in [("no coalescing", ws)] + [
+            ("coalesce 50 ms", try await AgentStreamLatency.withServer(tokens: tokens, rate: rate, coalesce: .milliseconds(50)) { port in
+                try await AgentStreamLatency.webSocket(port: port, streams: streams, tokens: tokens, group: group)
+            })
+        ] {
+            let sorted = result.latencies.sorted()
+            print("agent streams over ws, \(label): \(result.frames) frames for \(streams * tokens) tokens, server CPU "
+                + "\(result.serverCPU.total / 1_000_000) ms (\(result.serverCPU.total / (streams * tokens)) ns per token); "
+                + "oldest token in a frame: p50 \(percentile(sorted, 0.5)) us, p99 \(percentile(sorted, 0.99)) us")
         }
     }
 

@@ -14,6 +14,8 @@ struct ChatRoomsExample {
         let system = try Streaming.configure(environment: [:], provider: ScriptedModelProvider()) { config in
             config.chat.store = .memory
             config.logging.level = .warning
+            // The answers stream at a real model's pace (RAAF_SIMULATION_DELAY_MS=0: instant).
+            try config.paceForPeople()
         }
         let server = try RealtimeServer(system: system, host: "127.0.0.1", port: 0, handlesSignals: false)
         try await withThrowingTaskGroup(of: Void.self) { tasks in

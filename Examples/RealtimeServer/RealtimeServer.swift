@@ -12,8 +12,9 @@ import StreamingWebSocket
 struct RealtimeServerExample {
     static func main() async throws {
         // 1. The use cases, from the same configuration as everything else (environment,
-        //    then code). Forcing the offline model keeps the example self-contained.
-        let system = try Streaming.configure(provider: ScriptedModelProvider())
+        //    then code). Forcing the offline model keeps the example self-contained; it streams
+        //    at a real model's pace for the person watching (RAAF_SIMULATION_DELAY_MS=0: instant).
+        let system = try Streaming.configure(provider: ScriptedModelProvider()) { try $0.paceForPeople() }
         var logger = system.logger("realtime-server")
         logger.logLevel = .warning
 

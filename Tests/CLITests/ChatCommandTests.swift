@@ -88,6 +88,61 @@ struct ChatCommandTests {
     }
 }
 
+/// `raaf-streaming chat` on the offline model streams the way a real model does: a person sees
+/// the answer arrive token by token, not in one piece.
+@Suite("raaf-streaming chat at a person's pace", .serialized)
+struct ChatPaceTests {
+    static let prompt = "Tell me about streaming"
+
+    /// The answer's tokens, from the usage line ("completion N": one per text delta).
+    static func answerTokens(_ run: ChildProcess.Output) throws -> Int {
+        let usage = try #require(run.stdout.firstMatch(of: /tokens: prompt \d+, completion (\d+),/))
+        return try #require(Int(usage.1))
+    }
+
+    static func span(_ reads: [PipeCollector.Read]) throws -> Duration {
+        try #require(reads.last).at - (try #require(reads.first)).at
+    }
+
+    @Test("by default the answer reaches a pipe in many writes, about 30 ms a token apart")
+    func pacedByDefault() async throws {
+        let run = try await CLI.run(["chat", Self.prompt], environment: ["RAAF_SIMULATION_DELAY_MS": ""])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("You said: “\(Self.prompt)”"))
+        let tokens = try Self.answerTokens(run)
+        #expect(tokens >= 40)
+        // Each token is its own write, 30 ms after the one before: the reader sees most of them
+        // one by one, and the last read comes at least (tokens - 1) × 30 ms after the first.
+        #expect(run.stdoutReads.count >= tokens / 2, "\(run.stdoutReads.count) reads for \(tokens) tokens")
+        let span = try Self.span(run.stdoutReads)
+        #expect(span >= .milliseconds(30) * (tokens - 1), "first to last read: \(span)")
+    }
+
+    @Test("RAAF_SIMULATION_DELAY_MS sets the pause per token; 0 prints the answer at once")
+    func delayFromTheEnvironment() async throws {
+        let slow = try await CLI.run(["chat", Self.prompt], environment: ["RAAF_SIMULATION_DELAY_MS": "45"])
+        #expect(slow.status == 0, "\(slow.stderr)")
+        let tokens = try Self.answerTokens(slow)
+        let slowSpan = try Self.span(slow.stdoutReads)
+        #expect(slowSpan >= .milliseconds(45) * (tokens - 1), "first to last read: \(slowSpan)")
+
+        let instant = try await CLI.run(["chat", Self.prompt], environment: ["RAAF_SIMULATION_DELAY_MS": "0"])
+        #expect(instant.status == 0, "\(instant.stderr)")
+        #expect(try Self.answerTokens(instant) == tokens)
+        // The whole answer is written within a fraction of what one paced token-by-token run takes.
+        let instantSpan = try Self.span(instant.stdoutReads)
+        #expect(instantSpan < .milliseconds(30) * (tokens - 1) / 4, "first to last read: \(instantSpan)")
+    }
+
+    @Test("a bad RAAF_SIMULATION_DELAY_MS exits 78 naming the variable")
+    func badDelay() async throws {
+        let run = try await CLI.run(["chat", Self.prompt], environment: ["RAAF_SIMULATION_DELAY_MS": "slow"])
+        #expect(run.status == 78)
+        #expect(run.stderr.contains("RAAF_SIMULATION_DELAY_MS"))
+        #expect(run.stdout.isEmpty)
+    }
+}
+
 /// `raaf-streaming chat` against an OpenAI-compatible server when OPENAI_BASE_URL is set.
 @Suite(
     "raaf-streaming chat with a remote model",
@@ -120,8 +175,9 @@ struct ChatCommandRemoteModelTests {
 
 /// Runs the built `raaf-streaming` executable.
 enum CLI {
-    /// Runs the command with the model and logging variables of this environment removed,
-    /// then `environment` added.
+    /// Runs the command with the model and logging variables of this environment removed and
+    /// an instant model (`RAAF_SIMULATION_DELAY_MS=0`), then `environment` added. Pass
+    /// `"RAAF_SIMULATION_DELAY_MS": ""` for the command's own pace, as a person gets it.
     static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) async throws
         -> ChildProcess.Output
     {
@@ -129,6 +185,7 @@ enum CLI {
         for name in ["OPENAI_API_KEY", "OPENAI_BASE_URL", "RAAF_MODEL", "RAAF_LOG_LEVEL", "RAAF_LOG_FORMAT"] {
             env[name] = nil
         }
+        env["RAAF_SIMULATION_DELAY_MS"] = "0"
         env.merge(environment) { _, new in new }
         return try await ChildProcess.run(try ChildProcess.built("raaf-streaming"), arguments, input: input ?? "", environment: env)
     }

@@ -10,20 +10,11 @@ import Testing
 @Suite("raaf-streaming serve", .serialized)
 struct ServeCommandTests {
     static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> RunningChild {
-        var env = ProcessInfo.processInfo.environment
-        for name in ["OPENAI_API_KEY", "OPENAI_BASE_URL", "RAAF_MODEL", "REDIS_URL", "WEBSOCKET_HOST", "WEBSOCKET_PORT"] {
-            env[name] = nil
-        }
-        // Chat rooms in memory, so a test leaves no raaf-chat.sqlite behind.
-        env["CHAT_STORE"] = "memory"
-        env.merge(environment) { _, new in new }
-        return try RunningChild(try ChildProcess.built("raaf-streaming"), ["serve"] + arguments, environment: env)
+        try ServeProcess.start(arguments, environment: environment)
     }
 
-    /// The URL of the line `listening on URL`.
     static func url(of child: RunningChild) async throws -> String {
-        let line = try await child.line(containing: "listening on http://")
-        return String(try #require(line.split(separator: " ").last))
+        try await ServeProcess.url(of: child)
     }
 
     @Test(
@@ -36,6 +27,7 @@ struct ServeCommandTests {
         let url = try await Self.url(of: child)
         #expect(url.hasPrefix("http://127.0.0.1:"))
         #expect(!url.hasSuffix(":0"))
+        #expect(try await child.line(containing: "chat page: ") == "chat page: \(url)/")
 
         let health = try await HTTPClient.shared.execute(HTTPClientRequest(url: url + "/health"), timeout: .seconds(30))
         #expect(health.status == .ok)
@@ -77,5 +69,81 @@ struct ServeCommandTests {
 
         let badPort = try Self.start(["--port", "70000"])
         #expect(try await badPort.waitForExit() == 64)
+    }
+
+    @Test("on 0.0.0.0 the chat page's address is given as localhost, and the page is served there")
+    func chatPageOnTheWildcardAddress() async throws {
+        let child = try Self.start(["--host", "0.0.0.0", "--port", "0"])
+        defer { child.send(SIGKILL) }
+        let url = try await Self.url(of: child)
+        let port = try #require(url.split(separator: ":").last)
+        let page = try await child.line(containing: "chat page: ")
+        #expect(page == "chat page: http://localhost:\(port)/")
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: "http://127.0.0.1:\(port)/"), timeout: .seconds(30))
+        #expect(response.status == .ok)
+        #expect(String(buffer: try await response.body.collect(upTo: 1 << 20)).contains("<!doctype html>"))
+        await child.stop()
+    }
+}
+
+/// The start-up warning of a server that spends a model key for anyone who reaches it.
+@Suite("raaf-streaming serve warns when anyone can use its model", .serialized)
+struct ServeExposureWarningTests {
+    static let warning = "reachable from other machines, with authentication off"
+    static let key = "sk-test-DO-NOT-LEAK-1234567890"
+
+    /// A remote model on a loopback port where nothing listens: the warning is given at start-up,
+    /// so no model call is made.
+    static func remoteModel(_ port: Loopback.RefusingPort) -> [String: String] {
+        ["OPENAI_API_KEY": key, "OPENAI_BASE_URL": "http://127.0.0.1:\(port.port)/v1"]
+    }
+
+    /// Starts `serve` and returns everything it wrote up to and including its "listening on" line:
+    /// the warning, when there is one, is logged before it.
+    static func startUp(_ arguments: [String], _ environment: [String: String]) async throws -> String {
+        let child = try ServeProcess.start(arguments + ["--port", "0"], environment: environment)
+        defer { child.send(SIGKILL) }
+        _ = try await ServeProcess.url(of: child)
+        let output = child.outputSoFar
+        await child.stop()
+        return output
+    }
+
+    @Test("0.0.0.0 with a key and no authentication: one warning line that says what and how, without the key")
+    func warns() async throws {
+        let model = try Loopback.RefusingPort()
+        let output = try await Self.startUp(["--host", "0.0.0.0"], Self.remoteModel(model))
+        let lines = output.split(separator: "\n").filter { $0.contains(Self.warning) }
+        #expect(lines.count == 1, "output: \(output)")
+        let line = String(lines.first ?? "")
+        #expect(line.contains(" warning "))
+        #expect(line.contains("listening on 0.0.0.0:"))
+        #expect(line.contains("run agents on the model server at http://127.0.0.1:\(model.port)/v1"))
+        #expect(line.contains("spending its API key"))
+        #expect(line.contains("WEBSOCKET_AUTH_TOKENS"))
+        #expect(!output.contains(Self.key))
+    }
+
+    @Test("the default address (WEBSOCKET_HOST unset) warns too")
+    func defaultAddressWarns() async throws {
+        let model = try Loopback.RefusingPort()
+        let output = try await Self.startUp([], Self.remoteModel(model))
+        #expect(output.contains(Self.warning), "output: \(output)")
+    }
+
+    @Test("no warning on 127.0.0.1, with authentication on, or on the offline model")
+    func silent() async throws {
+        let model = try Loopback.RefusingPort()
+        let loopback = try await Self.startUp(["--host", "127.0.0.1"], Self.remoteModel(model))
+        #expect(!loopback.contains(Self.warning), "output: \(loopback)")
+
+        var authenticated = Self.remoteModel(model)
+        authenticated["WEBSOCKET_AUTH_TOKENS"] = "t0ken-for-alice=alice"
+        let withAuthentication = try await Self.startUp(["--host", "0.0.0.0"], authenticated)
+        #expect(!withAuthentication.contains(Self.warning), "output: \(withAuthentication)")
+
+        let offline = try await Self.startUp(["--host", "0.0.0.0"], [:])
+        #expect(!offline.contains(Self.warning), "output: \(offline)")
     }
 }

@@ -8,11 +8,15 @@ public enum ChildProcess {
         public var status: Int32
         public var stdout: String
         public var stderr: String
+        /// When each read of standard output returned, and how many bytes it brought: a child
+        /// that streams shows many reads spread over time, one that prints at the end a few.
+        public var stdoutReads: [PipeCollector.Read]
 
-        public init(status: Int32, stdout: String, stderr: String) {
+        public init(status: Int32, stdout: String, stderr: String, stdoutReads: [PipeCollector.Read] = []) {
             self.status = status
             self.stdout = stdout
             self.stderr = stderr
+            self.stdoutReads = stdoutReads
         }
     }
 
@@ -37,7 +41,8 @@ public enum ChildProcess {
             stdin.fileHandleForWriting.write(Data(input.utf8))
             try? stdin.fileHandleForWriting.close()
         }
-        return Output(status: status, stdout: try await stdout.text(), stderr: try await stderr.text())
+        return Output(
+            status: status, stdout: try await stdout.text(), stderr: try await stderr.text(), stdoutReads: stdout.reads)
     }
 
     /// Starts `process` and waits for its end through the termination handler:
@@ -87,8 +92,14 @@ public enum ChildProcess {
 /// before the end, for servers that announce themselves with a line.
 public final class PipeCollector: Sendable {
     public let pipe = Pipe()
+    /// One read from the pipe: when it returned and how many bytes it brought.
+    public struct Read: Sendable {
+        public var at: ContinuousClock.Instant
+        public var bytes: Int
+    }
     private struct State {
         var received: [UInt8] = []
+        var reads: [Read] = []
         var ended = false
     }
     private let state = Mutex(State())
@@ -99,11 +110,18 @@ public final class PipeCollector: Sendable {
             while true {
                 let data = handle.availableData
                 if data.isEmpty { break }
-                self.state.withLock { $0.received.append(contentsOf: data) }
+                let read = Read(at: .now, bytes: data.count)
+                self.state.withLock {
+                    $0.received.append(contentsOf: data)
+                    $0.reads.append(read)
+                }
             }
             self.state.withLock { $0.ended = true }
         }
     }
+
+    /// The reads so far, in order.
+    public var reads: [Read] { state.withLock { $0.reads } }
 
     /// What was written so far.
     public var received: String { state.withLock { String(decoding: $0.received, as: UTF8.self) } }

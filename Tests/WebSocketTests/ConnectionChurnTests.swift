@@ -5,6 +5,7 @@ import StreamingTestSupport
 import Synchronization
 import Testing
 
+@testable import StreamingApplication
 @testable import StreamingWebSocket
 
 /// A closed connection gives back everything: after connections that subscribe, stream,
@@ -38,7 +39,7 @@ struct ConnectionChurnTests {
     func churnLeavesNothing() async throws {
         let tracked = Tracked()
         try await HTTPTestServer.with({ config in
-            config.websocket.heartbeatInterval = .milliseconds(100)
+            config.websocket.heartbeatInterval = .milliseconds(250)
         }) { server in
             server.hub.onConnect { connection in
                 tracked.add("Connection", connection)
@@ -59,8 +60,55 @@ struct ConnectionChurnTests {
             // Every object the server made for a connection is freed once it has closed.
             try? await waitUntil("every per-connection object to be freed") { tracked.alive.isEmpty }
             #expect(tracked.alive == [:], "still alive after every connection closed")
-            let stats = try await server.get("/stats").text()
-            #expect(stats.contains("\"participants\":0") || !stats.contains("churn-room"), "\(stats)")
+            // No room keeps a member whose connection is gone.
+            let stats = try JSONSerialization.jsonObject(with: Data(try await server.get("/stats").text().utf8)) as? [String: Any]
+            let rooms = try #require((stats?["chat"] as? [String: Any])?["rooms"] as? [[String: Any]])
+            #expect(!rooms.isEmpty)
+            #expect(rooms.allSatisfy { $0["participants"] as? Int == 0 }, "\(rooms)")
+        }
+    }
+}
+
+/// SSE followers and the Swift client give back what they held once they are gone.
+@Suite("Followers that leave")
+struct FollowerReleaseTests {
+    @Test("an SSE follower that disconnects mid-stream, while the model is silent, leaves no reader behind")
+    func sseFollowerLeaves() async throws {
+        let model = GatedModel(tokens: GatedModel.tokens(count: 4))
+        try await HTTPTestServer.with(provider: model) { server in
+            let poster = GatedStreamingTests.SSEFollower(
+                try await server.post("/v1/agents/assistant/stream", json: HTTPTestServer.requestBody(input: "hi", id: "leaving")))
+            let stream = try #require(server.hub.streams.stream("leaving"))
+            let follower = GatedStreamingTests.SSEFollower(try await server.get("/v1/streams/leaving"))
+            model.release()
+            try await waitUntil("both readers to hold the first token") {
+                model.holds(poster.text, 1) && model.holds(follower.text, 1)
+            }
+            try await waitUntil("both readers to wait for the next frame") { stream.waitingReaders == 2 }
+            follower.task.cancel()
+            // The model says nothing more until the follower's reader is gone.
+            try await waitUntil("the disconnected follower's reader to be released") { stream.waitingReaders == 1 }
+            for _ in 1..<model.tokens.count { model.release() }
+            try await poster.task.value
+            #expect(poster.text == model.answer)
+        }
+    }
+
+    @Test("a WebSocketClient is freed once closed")
+    func clientFreed() async throws {
+        try await HTTPTestServer.with { server in
+            weak var released: WebSocketClient?
+            do {
+                let client = WebSocketClient(
+                    configuration: .test(url: server.baseURL.replacingOccurrences(of: "http", with: "ws") + "/ws"))
+                released = client
+                try await running(client) {
+                    try await waitUntil("the client to connect") { server.hub.stats.connections == 1 }
+                    try await client.subscribe("news")
+                }
+            }
+            try await waitUntil("the server to see the client leave") { server.hub.stats.connections == 0 }
+            #expect(released == nil, "the closed client is freed")
         }
     }
 }

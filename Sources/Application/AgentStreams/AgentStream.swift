@@ -47,6 +47,9 @@ public final class AgentStream: Sendable {
 
     var finishedAt: ContinuousClock.Instant? { state.withLock { $0.finishedAt } }
 
+    /// Readers (SSE responses) waiting for the next frame.
+    var waitingReaders: Int { state.withLock { $0.readers.count } }
+
     /// Appends the next frame and pushes it to every follower.
     func append(_ frame: StreamFrame) {
         let readers = state.withLock { state -> [CheckedContinuation<Void, Never>] in
@@ -90,7 +93,23 @@ public final class AgentStream: Sendable {
     ///
     /// For pull-based transports (Server-Sent Events). Iteration throws
     /// ``StreamingError/notFound(_:)`` if a frame it needs was already forgotten.
-    public func frames(after seq: Int = 0) -> Frames { Frames(stream: self, cursor: seq) }
+    public func frames(after seq: Int = 0) -> Frames { Frames(stream: self, cursor: seq, stop: nil) }
+
+    /// The frames after `seq`, as ``frames(after:)``, ending early (without an error) once
+    /// `stop` is set: a reader whose client has gone away sets it, so it does not stay parked
+    /// until the stream's next frame.
+    public func frames(after seq: Int, until stop: OneWaySignal) -> Frames {
+        Frames(stream: self, cursor: seq, stop: stop)
+    }
+
+    /// Wakes every reader waiting for a frame, so that each checks its stop signal.
+    public func wakeReaders() {
+        let readers = state.withLock { state in
+            defer { state.readers.removeAll() }
+            return Array(state.readers.values)
+        }
+        for reader in readers { reader.resume() }
+    }
 
     /// An `AsyncSequence` over a stream's frames; see ``AgentStream/frames(after:)``.
     public struct Frames: AsyncSequence, Sendable {
@@ -98,16 +117,19 @@ public final class AgentStream: Sendable {
         public typealias Failure = any Error
         let stream: AgentStream
         let cursor: Int
+        let stop: OneWaySignal?
 
-        public func makeAsyncIterator() -> Iterator { Iterator(stream: stream, cursor: cursor) }
+        public func makeAsyncIterator() -> Iterator { Iterator(stream: stream, cursor: cursor, stop: stop) }
 
         public struct Iterator: AsyncIteratorProtocol {
             let stream: AgentStream
             var cursor: Int
+            let stop: OneWaySignal?
 
             public mutating func next() async throws -> StreamFrame? {
                 while true {
                     try Task.checkCancellation()
+                    if stop?.isSet == true { return nil }
                     switch stream.frame(after: cursor) {
                     case .frame(let frame):
                         cursor = frame.seq

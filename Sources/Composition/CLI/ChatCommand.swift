@@ -6,7 +6,11 @@ import RAAFStreaming
 struct ChatCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chat",
-        abstract: "Stream an agent's answer to a prompt (read from standard input when absent)."
+        abstract: "Stream an agent's answer to a prompt (read from standard input when absent).",
+        discussion: """
+            On the offline model the answer streams at about 33 tokens a second, as a real model's \
+            does; RAAF_SIMULATION_DELAY_MS sets the pause per token in milliseconds (0: at once).
+            """
     )
 
     @Argument(help: "The message to the agent. Read from standard input when absent.")
@@ -29,6 +33,8 @@ struct ChatCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await withSystem({ config in
+            // A person reads this as it streams: the offline model at a real model's pace.
+            try config.paceForPeople()
             if let model { config.provider.model = model }
             if let maxTurns { config.streaming.maxTurns = maxTurns }
             if let chunkSize { config.streaming.chunkSize = chunkSize }

@@ -7,9 +7,11 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve agent streams over HTTP (Server-Sent Events) with /health, /stats and /metrics.",
         discussion: """
-            Prints "listening on URL" on standard output once the port is bound, then serves until \
-            SIGINT or SIGTERM: running streams end with a cancelled frame, open requests complete, \
-            and the command exits 0.
+            Prints "listening on URL" and "chat page: URL" on standard output once the port is \
+            bound, then serves until SIGINT or SIGTERM: running streams end with a cancelled frame, \
+            open requests complete, and the command exits 0. The offline model streams at about \
+            33 tokens a second (RAAF_SIMULATION_DELAY_MS sets the pause per token; 0 for none). \
+            Bound beyond loopback with a remote model and no authentication, it logs a warning.
             """
     )
 
@@ -25,13 +27,14 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await withSystem { system in
+        // People watch the chat page: the offline model at a real model's pace.
+        try await withSystem({ try $0.paceForPeople() }) { system in
             do {
                 let server = try RealtimeServer(system: system, host: host, port: port)
                 try await withThrowingDiscardingTaskGroup { group in
                     group.addTask { try await server.run() }
                     try await server.waitUntilListening()
-                    Terminal.write("listening on \(server.url ?? "")\n")
+                    Terminal.write("listening on \(server.url ?? "")\nchat page: \(Self.chatPage(of: server))\n")
                 }
             } catch {
                 Terminal.error("the server failed: \(error)")
@@ -39,5 +42,13 @@ struct ServeCommand: AsyncParsableCommand {
             }
             Terminal.note("server stopped")
         }
+    }
+
+    /// The chat page as a browser on this machine opens it: a wildcard address (`0.0.0.0`,
+    /// `::`) is reached as `localhost`.
+    static func chatPage(of server: RealtimeServer) -> String {
+        let wildcard = ["0.0.0.0", "::", "[::]"].contains(server.host)
+        guard wildcard, let port = server.port else { return (server.url ?? "") + "/" }
+        return "http://localhost:\(port)/"
     }
 }

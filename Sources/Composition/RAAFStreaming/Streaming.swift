@@ -21,6 +21,11 @@ import Foundation
 /// Values come from the defaults, then the environment (`WEBSOCKET_PORT`, `OPENAI_API_KEY`, …),
 /// then the closure: code overrides the environment. An invalid value throws
 /// ``StreamingError/configuration(variable:reason:)`` naming the variable or setting.
+///
+/// The model is the configured one (``ProviderSettings``) unless `provider` is passed; either is
+/// slowed by `provider.simulationDelay` (`RAAF_SIMULATION_DELAY_MS`, zero by default). A
+/// program a person watches calls ``StreamingConfiguration/paceForPeople(environment:)`` in the
+/// closure, as `raaf-streaming chat` and `serve` do.
 public enum Streaming {
     public static func configure(
         environment: [String: String] = ProcessInfo.processInfo.environment,

@@ -25,7 +25,8 @@ public struct StreamingSystem: Sendable {
             logger: Logger(label: LogLabel.events, factory: handlerFactory)
         )
         self.handlerFactory = handlerFactory
-        self.provider = provider ?? Self.configuredProvider(configuration, logger: Logger(label: LogLabel.streaming, factory: handlerFactory))
+        self.provider = provider.map { Self.paced($0, configuration.provider) }
+            ?? Self.configuredProvider(configuration, logger: Logger(label: LogLabel.streaming, factory: handlerFactory))
     }
 
     private let handlerFactory: @Sendable (String) -> any LogHandler
@@ -107,14 +108,22 @@ public struct StreamingSystem: Sendable {
                 configuration: OpenAIProvider.Configuration(
                     baseURL: settings.resolvedBaseURL,
                     apiKey: settings.apiKey,
-                    idleTimeout: configuration.streaming.timeout
+                    idleTimeout: configuration.streaming.timeout,
+                    connectTimeout: settings.connectTimeout,
+                    maxConnections: settings.maxConnections,
+                    queueTimeout: settings.queueTimeout
                 ),
                 logger: logger
             )
         } else {
             base = ScriptedModelProvider()
         }
-        guard settings.simulationDelay > .zero else { return base }
-        return SimulatedProvider(base: base, delay: settings.simulationDelay)
+        return paced(base, settings)
+    }
+
+    /// `provider` slowed by `provider.simulationDelay` before each delta, when it is above zero.
+    static func paced(_ provider: any ModelProvider, _ settings: ProviderSettings) -> any ModelProvider {
+        guard settings.simulationDelay > .zero else { return provider }
+        return SimulatedProvider(base: provider, delay: settings.simulationDelay)
     }
 }

@@ -1,23 +1,31 @@
 #!/usr/bin/env python3
 """The chat page in a real headless browser: Chromium driven by Selenium.
 
-    python3 chat_browser.py --url http://127.0.0.1:PORT/ --screenshot PATH
+    python3 chat_browser.py --url http://127.0.0.1:PORT/ --screenshot PATH [--page-screenshot PATH]
 
 Two browser sessions, each with its own profile (so its own localStorage), open the page
 served at --url:
 
-1. both pick a name; Alice creates a room with the `assistant` agent, Bob joins it from
-   the room list, and each sees the other in the members list;
+1. both pick a name; Alice creates a room with the `assistant` agent (the page adds
+   `support` as a specialist), Bob joins it from the room list, and each sees the other in
+   the members list;
 2. Alice types "What's the weather in Paris?": Bob sees "Alice is typing…"; she sends it;
 3. both see her message, the agent's answer streaming into a bubble (partial text seen
    before the final message, fed by more than one chunk), the `get_weather` tool call with
    its output, then the final answer shown once, the same text on both sides;
-4. unless --skip-reconnect: Alice asks again and Bob's connection is cut at the first chunk
-   of the answer; his page must reconnect by itself, join the room again, and end with
-   exactly the messages Alice has (no duplicate, no left-over bubble); with
+4. Alice asks again, and her page shows the answer growing as a person sees it: polled from
+   the test, the streaming bubble shows several partial texts, each the start of the final
+   answer, before the complete one (needs a model that streams at a person's pace, as
+   `raaf-streaming serve` does by default); with --page-screenshot, her window is saved
+   there while the answer streams. Unless --skip-reconnect, Bob's connection is cut at the
+   first chunk of that answer; his page must reconnect by itself, join the room again, and
+   end with exactly the messages Alice has (no duplicate, no left-over bubble); with
    --require-resume the answer must still have been streaming when he was back, so that he
    picked it up from `room_joined.streaming` (needs a server that streams slowly enough);
-5. Bob types without sending and Alice sees it; Alice's window is then made phone-sized
+5. what the README says to try: "Transfer me to support" hands the room to support, which
+   answers on both pages; Alice presses Stop on the next answer while it streams, and both
+   pages end with the text it had reached, marked stopped;
+6. Bob types without sending and Alice sees it; Alice's window is then made phone-sized
    (375×667, scale 2) and checked for usability (nothing wider than the screen, composer
    on screen, members list folded away), and the screenshot is saved to --screenshot.
 
@@ -36,189 +44,22 @@ import tempfile
 import time
 import uuid
 
+from chat_page import (
+    PHONE_LAYOUT, READ_PROBE, STREAM_PROBE, Browser, Failure, agent_answers, check_grew, click_stop, conversation,
+    first_executable, in_room, phone_problems, pick_name, say, selenium_select, start_browser, tid, wait_answers,
+    watch_answer,
+)
+
 SKIPPED = 77
 QUESTION = "What's the weather in Paris?"
 FOLLOW_UP = "Tell me about streaming, please."
-
-
-class Failure(Exception):
-    """Something the page should have done and did not."""
+HANDOFF = "Transfer me to support"
+STOPPED = "Tell me about streaming once more"
 
 
 def skip(reason):
     print(f"chat_browser: skipped: {reason}", file=sys.stderr)
     sys.exit(SKIPPED)
-
-
-def say(text):
-    print(f"chat_browser: {text}", flush=True)
-
-
-def tid(name, extra=""):
-    return f'[data-testid="{name}"]{extra}'
-
-
-def first_executable(*candidates):
-    for candidate in candidates:
-        if not candidate:
-            continue
-        path = candidate if os.path.isabs(candidate) else shutil.which(candidate)
-        if path and os.path.isfile(path) and os.access(path, os.X_OK):
-            return path
-    return None
-
-
-# Installed in a page before an answer is expected: remembers what the streaming bubbles
-# showed, since a fast server may finish an answer between two polls of the test.
-STREAM_PROBE = """
-const list = document.querySelector('[data-testid="message-list"]');
-const probe = window.__streamProbe = { partial: '', last: '', chunks: 0, bubbles: new Set(), dropAt: arguments[0], dropped: false };
-const look = () => {
-  for (const bubble of list.querySelectorAll('[data-testid="streaming-bubble"]')) {
-    probe.bubbles.add(bubble.dataset.stream);
-    const text = bubble.querySelector('[data-testid="message-text"]').textContent;
-    if (text && !probe.partial) probe.partial = text;
-    if (text) probe.last = text;
-    probe.chunks = Math.max(probe.chunks, Number(bubble.dataset.chunks || 0));
-    if (probe.dropAt && !probe.dropped && text) { probe.dropped = true; window.raafChat.dropConnection(); }
-  }
-};
-if (window.__streamObserver) window.__streamObserver.disconnect();
-window.__streamObserver = new MutationObserver(look);
-window.__streamObserver.observe(list, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['data-chunks'] });
-look();
-"""
-
-READ_PROBE = "const p = window.__streamProbe; return { partial: p.partial, last: p.last, chunks: p.chunks, bubbles: p.bubbles.size, dropped: p.dropped };"
-
-MESSAGES = """
-return [...document.querySelectorAll('[data-testid="message-list"] [data-testid="message"]')].map((el) => ({
-  seq: Number(el.dataset.seq), sender: el.dataset.sender, user: el.dataset.user || '', mine: el.classList.contains('mine'),
-  chunks: Number(el.dataset.chunks || 0),
-  text: el.querySelector('[data-testid="message-text"]').textContent,
-  tools: [...el.querySelectorAll('[data-testid="tool-call"]')].map((t) => ({ name: t.dataset.name, state: t.dataset.state, text: t.textContent })),
-}));
-"""
-
-PHONE_LAYOUT = """
-const box = (sel) => { const el = document.querySelector(sel); if (!el) return null; const r = el.getBoundingClientRect();
-  const s = getComputedStyle(el); return { top: r.top, bottom: r.bottom, left: r.left, right: r.right, width: r.width, height: r.height,
-  visible: s.display !== 'none' && s.visibility !== 'hidden' && r.width > 0 && r.height > 0 }; };
-return { width: innerWidth, height: innerHeight, scrollWidth: document.documentElement.scrollWidth,
-  input: box('[data-testid="message-input"]'), send: box('[data-testid="send-button"]'),
-  members: box('[data-testid="member-list"]'), toggle: box('[data-testid="members-toggle"]'),
-  list: box('[data-testid="message-list"]') };
-"""
-
-
-class Browser:
-    """One browser session with the page open."""
-
-    def __init__(self, label, driver, timeout, selenium):
-        self.label = label
-        self.driver = driver
-        self.timeout = timeout
-        self.by = selenium["By"]
-        self.wait_class = selenium["WebDriverWait"]
-        self.timeout_error = selenium["TimeoutException"]
-
-    def find(self, selector):
-        return self.driver.find_element(self.by.CSS_SELECTOR, selector)
-
-    def find_all(self, selector):
-        return self.driver.find_elements(self.by.CSS_SELECTOR, selector)
-
-    def js(self, script, *args):
-        return self.driver.execute_script(script, *args)
-
-    def wait(self, what, condition, timeout=None):
-        """Polls `condition(self)` until it returns something truthy; fails after the deadline."""
-        deadline = timeout or self.timeout
-        try:
-            return self.wait_class(self.driver, deadline, poll_frequency=0.05).until(lambda _: condition(self))
-        except self.timeout_error:
-            raise Failure(f"{self.label}: no {what} within {deadline:g} s") from None
-
-    def wait_visible(self, selector, what=None):
-        def visible(page):
-            elements = page.find_all(selector)
-            return elements[0] if elements and elements[0].is_displayed() else None
-        return self.wait(what or selector, visible)
-
-    def status(self):
-        return self.find(tid("connection-status")).get_attribute("data-state")
-
-    def typing_text(self):
-        return self.find(tid("typing-indicator")).text
-
-    def messages(self):
-        return self.js(MESSAGES)
-
-    def console_errors(self):
-        try:
-            return [entry["message"] for entry in self.driver.get_log("browser") if entry.get("level") == "SEVERE"]
-        except Exception:  # not every driver keeps the log
-            return []
-
-
-def start_browser(selenium, chromium, chromedriver, profile, log_path):
-    options = selenium["Options"]()
-    options.binary_location = chromium
-    for argument in (
-        "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run",
-        "--no-default-browser-check", "--disable-extensions", "--no-proxy-server", "--lang=en-US",
-        "--window-size=1280,900", f"--user-data-dir={profile}",
-        "--disable-background-timer-throttling", "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = selenium["Service"](executable_path=chromedriver, log_output=log_path)
-    return selenium["webdriver"].Chrome(service=service, options=options)
-
-
-def pick_name(page, name):
-    page.wait_visible(tid("name-input"), "name form").send_keys(name)
-    page.find(tid("name-submit")).click()
-    page.wait_visible(tid("view-lobby"), "room list after picking a name")
-    page.wait("connection (status online)", lambda p: p.status() == "online")
-
-
-def in_room(page, room):
-    page.wait_visible(tid("view-room"), f"room view of {room!r}")
-    page.wait(f"room title {room!r}", lambda p: p.find(tid("room-title")).text == room)
-    page.wait("send button enabled", lambda p: p.find(tid("send-button")).is_enabled())
-
-
-def settled(page):
-    """The page's messages once no answer is streaming: [] while one still is."""
-    if page.find_all(tid("streaming-bubble")):
-        return None
-    return page.messages()
-
-
-def agent_answers(messages):
-    return [m for m in messages if m["sender"] == "agent"]
-
-
-def check_unique(page, messages):
-    seqs = [m["seq"] for m in messages]
-    if len(seqs) != len(set(seqs)):
-        raise Failure(f"{page.label}: a message is shown twice: seqs {seqs}")
-    if seqs != sorted(seqs):
-        raise Failure(f"{page.label}: messages are out of seq order: {seqs}")
-
-
-def wait_answers(page, count, what):
-    def answered(p):
-        messages = settled(p)
-        return messages if messages is not None and len(agent_answers(messages)) >= count else None
-    messages = page.wait(what, answered)
-    check_unique(page, messages)
-    return messages
-
-
-def conversation(messages):
-    return [(m["seq"], m["sender"], m["user"], m["text"]) for m in messages if m["sender"] in ("user", "agent")]
 
 
 def run(args, selenium, chromium, chromedriver, workdir):
@@ -273,6 +114,8 @@ def scenario(args, alice, bob):
     selenium_select(alice, tid("agent-select"), "assistant")
     alice.find(tid("create-room")).click()
     in_room(alice, room)
+    alice.wait("support added to the room, so the assistant can hand over",
+               lambda p: p.js("return window.raafChat.snapshot().specialists") == ["assistant", "support"])
 
     join = tid("join-room", f'[data-room="{room}"]')
 
@@ -329,12 +172,17 @@ def scenario(args, alice, bob):
     if conversation(answers["Alice"]) != conversation(answers["Bob"]):
         raise Failure(f"the two sessions show different conversations:\n  Alice {conversation(answers['Alice'])}\n  Bob   {conversation(answers['Bob'])}")
 
-    # 4. Bob's connection is cut while the next answer streams.
+    # 4. Alice asks again and watches the answer grow; Bob's connection is cut while it streams.
+    alice.js(STREAM_PROBE, False)
+    bob.js(STREAM_PROBE, not args.skip_reconnect)
+    alice.find(tid("message-input")).send_keys(FOLLOW_UP)
+    alice.find(tid("send-button")).click()
+    seen = watch_answer(alice, 2, args.page_screenshot)
+    growing = wait_answers(alice, 2, "second agent answer")
+    check_grew(alice, seen, agent_answers(growing)[-1]["text"])
+    say(f"Alice saw the answer grow on screen: {len(seen)} partial texts before the final one, "
+        f"first {seen[0]!r}")
     if not args.skip_reconnect:
-        alice.js(STREAM_PROBE, False)
-        bob.js(STREAM_PROBE, True)
-        alice.find(tid("message-input")).send_keys(FOLLOW_UP)
-        alice.find(tid("send-button")).click()
         bob.wait("cut at the first chunk of the answer", lambda p: p.js(READ_PROBE)["dropped"])
         bob.wait("reconnect (status online, room joined again)",
                  lambda p: p.status() == "online" and p.js("return window.raafChat.snapshot().joined"))
@@ -357,7 +205,28 @@ def scenario(args, alice, bob):
             say("Bob's connection was cut mid-answer; he reconnected after it ended and has the final answer from the "
                 "history, the same messages as Alice, each once")
 
-    # 5. Bob types; Alice, phone-sized, sees it; the screenshot.
+    # 5. What the README says to try: a handoff, then stopping an answer.
+    for page in (alice, bob):
+        page.js(STREAM_PROBE, False)
+    alice.find(tid("message-input")).send_keys(HANDOFF)
+    alice.find(tid("send-button")).click()
+    for page in (alice, bob):
+        answer = agent_answers(wait_answers(page, 3, "the answer after the handoff"))[-1]
+        if answer["user"] != "support" or "this is support" not in answer["text"]:
+            raise Failure(f"{page.label}: the assistant did not hand the room to support: {answer}")
+    alice.wait("the room's agent is support", lambda p: p.js("return window.raafChat.snapshot().agent") == "support")
+    say("“transfer me to support” handed the room to support on both pages, and support answered")
+
+    alice.find(tid("message-input")).send_keys(STOPPED)
+    alice.find(tid("send-button")).click()
+    shown = click_stop(alice)
+    for page in (alice, bob):
+        answer = agent_answers(wait_answers(page, 4, "the stopped answer"))[-1]
+        if "stopped" not in answer["tags"] or answer["text"].endswith("✓") or not answer["text"].startswith(shown):
+            raise Failure(f"{page.label}: Stop did not end the answer where it was (Stop pressed at {shown!r}): {answer}")
+    say(f"Stop ended the answer where it was, marked stopped on both pages ({len(shown)} characters shown at the click)")
+
+    # 6. Bob types; Alice, phone-sized, sees it; the screenshot.
     bob.find(tid("message-input")).send_keys("Thanks, that helps")
     alice.wait("“Bob is typing…”", lambda p: "Bob is typing" in p.typing_text())
     alice.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 375, "height": 667, "deviceScaleFactor": 2, "mobile": True})
@@ -382,32 +251,11 @@ def scenario(args, alice, bob):
             raise Failure(f"{page.label}'s console has errors:\n  " + "\n  ".join(errors))
 
 
-def phone_problems(layout):
-    """What keeps the page from being usable on this screen, from PHONE_LAYOUT's figures."""
-    problems = []
-    if layout["scrollWidth"] > layout["width"]:
-        problems.append(f"the page is {layout['scrollWidth']} px wide on a {layout['width']} px screen")
-    for name in ("input", "send", "list", "toggle"):
-        box = layout[name]
-        if not box or not box["visible"] or box["bottom"] > layout["height"] + 0.5 or box["right"] > layout["width"] + 0.5:
-            problems.append(f"{name} is not on screen: {box}")
-    for name in ("send", "toggle"):
-        if layout[name] and min(layout[name]["width"], layout[name]["height"]) < 40:
-            problems.append(f"{name} is a small tap target: {layout[name]}")
-    if layout["members"] and layout["members"]["visible"] and layout["members"]["left"] < layout["width"]:
-        problems.append(f"the members list is not folded away: {layout['members']}")
-    return problems
-
-
-def selenium_select(page, selector, value):
-    from selenium.webdriver.support.ui import Select
-    Select(page.find(selector)).select_by_value(value)
-
-
 def main():
     parser = argparse.ArgumentParser(description="The chat page in headless Chromium, two sessions in one room.")
     parser.add_argument("--url", required=True, help="the page, e.g. http://127.0.0.1:8080/")
     parser.add_argument("--screenshot", required=True, help="where to save the phone-sized screenshot (PNG)")
+    parser.add_argument("--page-screenshot", help="where to save Alice's window (1280×900) while an answer streams (PNG)")
     parser.add_argument("--timeout", type=float, default=20, help="deadline of each wait, in seconds")
     parser.add_argument("--chromium", help="the browser (default: chromium on PATH or /usr/bin/chromium)")
     parser.add_argument("--chromedriver", help="the driver (default: chromedriver on PATH or /usr/bin/chromedriver)")
@@ -439,7 +287,8 @@ def main():
     os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
     # Selenium Manager would look for drivers online; the paths above are all it needs.
     os.environ.setdefault("SE_OFFLINE", "true")
-    os.makedirs(os.path.dirname(os.path.abspath(args.screenshot)), exist_ok=True)
+    for path in filter(None, (args.screenshot, args.page_screenshot)):
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
 
     started = time.monotonic()
     workdir = tempfile.mkdtemp(prefix="chat-browser-")

@@ -257,6 +257,14 @@ extension ChatPage {
       if (f.room !== state.pendingCreate) { if (state.view === 'lobby') requestRooms(); return; }
       state.pendingCreate = null;
       joinRoom(f.room);
+      // The page's other agents join the new room as specialists (after the join, which
+      // add_agent needs), so its agent can hand over ("transfer me to support") and anyone
+      // can ask for one from the members list.
+      if (f.agent) {
+        for (const option of ui.agentSelect.options) {
+          if (option.value && option.value !== f.agent) send({ type: 'add_agent', room: f.room, agent: option.value });
+        }
+      }
     },
 
     room_joined(f) {

@@ -415,6 +415,7 @@ extension ChatPage {
     dropConnection,
     snapshot: () => ({
       online: state.online, clientId: state.clientId, room: state.room, joined: state.joined,
+      agent: state.agent, specialists: [...state.specialists],
       attempt: state.attempt, resumes: state.resumes, streams: [...state.streams.keys()], seqs: [...state.bySeq.keys()],
     }),
   });

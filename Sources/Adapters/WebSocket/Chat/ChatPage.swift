@@ -3,7 +3,9 @@
 ///
 /// Pick a name (kept in `localStorage`), pick or create a room, then chat with the people
 /// and the room's agent: its answer streams into a bubble token by token, with its tool
-/// calls, a stop button, typing indicators and handoff notices. The page talks the chat
+/// calls, a stop button, typing indicators and handoff notices. A room the page creates with
+/// an agent gets the page's other agents as specialists (`add_agent`), so the agent can hand
+/// over to them ("transfer me to support") and members can ask for one. The page talks the chat
 /// frames of the real-time protocol over a WebSocket at `/ws` on its own host and port,
 /// reconnects by itself (exponential backoff with jitter, at most 10 s apart), joins its room
 /// again and resumes an answer that was streaming from `room_joined.streaming`; messages are

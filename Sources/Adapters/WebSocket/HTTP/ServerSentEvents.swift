@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import StreamingApplication
 import StreamingDomain
 
@@ -63,19 +64,37 @@ enum ServerSentEvents {
     /// A response body that writes every frame after `seq` as it comes, flushing each,
     /// and ends after the stream's `complete` or `error` frame.
     ///
-    /// The run does not depend on the reader: when the client goes away the write fails,
-    /// this body ends, and the stream keeps running for whoever resumes it.
-    static func body(_ stream: AgentStream, after seq: Int) -> ResponseBody {
+    /// The run does not depend on the reader: when the client goes away this body ends, and
+    /// the stream keeps running for whoever resumes it. With the request's `channel`, it ends
+    /// as soon as the connection closes; without, at the first write after that.
+    static func body(_ stream: AgentStream, after seq: Int, channel: (any Channel)?) -> ResponseBody {
         ResponseBody { writer in
-            do {
-                for try await frame in stream.frames(after: seq) {
-                    try await writer.write(event(frame))
+            let gone = if let channel { await ClientGoneWatcher.signal(of: channel) } else { OneWaySignal?.none }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // A reader parked for the next frame wakes up when its client goes.
+                if let gone {
+                    group.addTask {
+                        await gone.wait()
+                        if gone.isSet { stream.wakeReaders() }
+                    }
                 }
-            } catch let error as StreamingError {
-                // The replay buffer dropped frames this reader still needed: say so and end.
-                try await writer.write(failure(ProtocolFailure(.notFound, error.description, streamID: stream.id)))
+                defer { group.cancelAll() }
+                let frames = gone.map { stream.frames(after: seq, until: $0) } ?? stream.frames(after: seq)
+                do {
+                    for try await frame in frames {
+                        try await writer.write(event(frame))
+                    }
+                } catch let error as StreamingError {
+                    // The replay buffer dropped frames this reader still needed: say so and end.
+                    try await writer.write(failure(ProtocolFailure(.notFound, error.description, streamID: stream.id)))
+                }
+                // The client went away: end the exchange (Hummingbird closes the connection).
+                if gone?.isSet == true { throw ClientGone() }
+                try await writer.finish(nil)
             }
-            try await writer.finish(nil)
         }
     }
+
+    /// Ends a response whose client has gone.
+    struct ClientGone: Error {}
 }

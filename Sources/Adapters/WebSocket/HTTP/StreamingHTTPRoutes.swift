@@ -118,7 +118,7 @@ public struct StreamingHTTPRoutes: Sendable {
         } catch {
             throw HTTPFailure(error)
         }
-        return eventStream(stream, after: 0)
+        return eventStream(stream, after: 0, context)
     }
 
     private func followStream(_ request: Request, _ context: some RequestContext) throws(HTTPFailure) -> Response {
@@ -138,17 +138,17 @@ public struct StreamingHTTPRoutes: Sendable {
         guard stream.canReplay(after: after) else {
             throw HTTPFailure(.notFound, "frames after \(after) of stream \"\(id)\" are no longer kept", streamID: id, status: .gone)
         }
-        return eventStream(stream, after: after)
+        return eventStream(stream, after: after, context)
     }
 
-    private func eventStream(_ stream: AgentStream, after seq: Int) -> Response {
+    private func eventStream(_ stream: AgentStream, after seq: Int, _ context: some RequestContext) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         headers[Self.streamIDHeader] = stream.id
         // Proxies such as nginx would otherwise hold events back until a buffer fills.
         headers[Self.accelBufferingHeader] = "no"
-        return Response(status: .ok, headers: headers, body: ServerSentEvents.body(stream, after: seq))
+        return Response(status: .ok, headers: headers, body: ServerSentEvents.body(stream, after: seq, channel: (context as? any ChannelRequestContext)?.channel))
     }
 
     private func collectBody(_ request: Request) async throws(HTTPFailure) -> [UInt8] {

@@ -89,6 +89,8 @@ public struct StreamingWebSocketChannel: ServerChildChannel, HTTPChannelHandler 
                         try channel.pipeline.syncOperations.addHandler(
                             HTTPConnectionStateHandler(idleTimeout: http1.idleTimeout.map { .init($0) }, logger: logger)
                         )
+                        // Lets a streaming response end as soon as its client has gone.
+                        try channel.pipeline.syncOperations.addHandler(ClientGoneWatcher())
                         let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel,
                             configuration: .init(isOutboundHalfClosureEnabled: true)

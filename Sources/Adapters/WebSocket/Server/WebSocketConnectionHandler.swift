@@ -93,6 +93,13 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            // The peer closed its socket without a closing handshake (a cut: RFC 6455's 1006).
+            // Hummingbird allows half-closure, so without this the connection would stay
+            // registered, and its memory held, until the heartbeat found it silent.
+            context.close(promise: nil)
+            return
+        }
         guard event is ChannelShouldQuiesceEvent else {
             context.fireUserInboundEventTriggered(event)
             return

@@ -9,6 +9,8 @@ struct IntegerRule: Sendable {
     static let port = IntegerRule(minimum: 1, maximum: 65535)
     static let positive = IntegerRule(minimum: 1, maximum: nil)
     static let nonNegative = IntegerRule(minimum: 0, maximum: nil)
+    /// A pause in milliseconds, up to a minute: `RAAF_SIMULATION_DELAY_MS`.
+    static let delayMilliseconds = IntegerRule(minimum: 0, maximum: 60_000)
 
     /// What the setting accepts: "an integer from 1 to 65535", "an integer of at least 1".
     var expectation: String {

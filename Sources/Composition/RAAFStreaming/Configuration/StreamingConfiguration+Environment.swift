@@ -44,6 +44,8 @@ extension StreamingConfiguration {
         if let key = reader.text(.openAIAPIKey) { config.provider.apiKey = key }
         if let url = try reader.url(.openAIBaseURL, schemes: ["http", "https"]) { config.provider.baseURL = url }
         if let model = reader.text(.model) { config.provider.model = model }
+        if let delay = try reader.simulationDelay() { config.provider.simulationDelay = delay }
+        try applyProviderLimits(reader, to: &config.provider)
         if let level = try reader.parsed(.logLevel, EnvironmentValue.logLevelExpectation, EnvironmentValue.logLevel) {
             config.logging.level = level
         }
@@ -85,6 +87,20 @@ extension StreamingConfiguration {
         }
     }
 
+    private func applyProviderLimits(_ reader: EnvironmentReader, to provider: inout ProviderSettings) throws {
+        if let value = try reader.integer(.openAIMaxConnections, .positive) { provider.maxConnections = value }
+        if let timeout = try reader.parsed(
+            .openAIQueueTimeout, EnvironmentValue.timeoutExpectation, EnvironmentValue.positiveSeconds)
+        {
+            provider.queueTimeout = timeout
+        }
+        if let timeout = try reader.parsed(
+            .openAIConnectTimeout, EnvironmentValue.timeoutExpectation, EnvironmentValue.positiveSeconds)
+        {
+            provider.connectTimeout = timeout
+        }
+    }
+
     private func applyReplay(_ reader: EnvironmentReader, to streaming: inout StreamingSettings) throws {
         if let retention = try reader.parsed(
             .streamingReplayRetention, EnvironmentValue.timeoutExpectation, EnvironmentValue.positiveSeconds)
@@ -102,7 +118,7 @@ extension StreamingConfiguration {
 }
 
 /// Reads one variable at a time and turns an unacceptable value into a configuration error.
-private struct EnvironmentReader {
+struct EnvironmentReader {
     let environment: [String: String]
 
     /// The trimmed value, or `nil` when the variable is unset, empty or only whitespace.
@@ -114,6 +130,11 @@ private struct EnvironmentReader {
 
     func integer(_ variable: StreamingConfiguration.EnvironmentVariable, _ rule: IntegerRule) throws -> Int? {
         try parsed(variable, rule.expectation) { EnvironmentValue.integer($0, rule) }
+    }
+
+    /// `RAAF_SIMULATION_DELAY_MS` as a duration, or `nil` when it is not set.
+    func simulationDelay() throws -> Duration? {
+        try integer(.simulationDelay, .delayMilliseconds).map { .milliseconds($0) }
     }
 
     func url(_ variable: StreamingConfiguration.EnvironmentVariable, schemes: [String]) throws -> String? {

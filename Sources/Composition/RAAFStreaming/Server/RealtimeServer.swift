@@ -48,6 +48,13 @@ public final class RealtimeServer: Sendable {
     ///   - chatStore: Where chat rooms are kept; the store of `chat.store` when `nil`.
     ///   - handlesSignals: Whether SIGTERM and SIGINT start a graceful shutdown. Tests that
     ///     run a server inside the test process pass `false` and call ``shutdown()``.
+    ///   - authenticate: Verifies a client's token and returns the identity it names, or `nil`
+    ///     to refuse it; when set, clients must authenticate. `nil` uses the tokens of
+    ///     `websocket.authTokens` (`WEBSOCKET_AUTH_TOKENS`), and no authentication when there are none.
+    ///
+    /// Once it listens, a server bound beyond loopback (`0.0.0.0` by default) with
+    /// authentication off and a remote model configured logs one warning saying what any
+    /// client can do there and how to require authentication.
     public init(
         system: StreamingSystem,
         host: String? = nil,
@@ -55,7 +62,8 @@ public final class RealtimeServer: Sendable {
         jobQueue: (any JobQueue)? = nil,
         processor: BackgroundProcessor? = nil,
         chatStore: (any ChatStore)? = nil,
-        handlesSignals: Bool = true
+        handlesSignals: Bool = true,
+        authenticate: (@Sendable (String) -> String?)? = nil
     ) throws {
         let configuration = system.configuration
         let logger = system.logger(LogLabel.websocket)
@@ -63,14 +71,15 @@ public final class RealtimeServer: Sendable {
         let hub = ConnectionHub(
             options: Self.hubOptions(configuration.websocket),
             streams: streams,
-            authenticate: Self.tokenVerifier(configuration.websocket.authTokens),
+            authenticate: authenticate ?? Self.tokenVerifier(configuration.websocket.authTokens),
             logger: logger
         )
         let chat = system.chatService(hub: hub, store: try chatStore ?? system.makeChatStore())
         let metrics = StreamingMetrics()
         let figures = ServerFigures(
-            hub: hub, chat: chat, metrics: metrics, jobQueue: jobQueue, processor: processor, logger: logger)
-        let router = Router()
+            hub: hub, chat: chat, metrics: metrics, jobQueue: jobQueue, processor: processor,
+            provider: system.provider, logger: logger)
+        let router = Router(context: StreamingRequestContext.self)
         StreamingHTTPRoutes(
             hub: hub,
             options: .init(
@@ -83,16 +92,24 @@ public final class RealtimeServer: Sendable {
         ChatPageRoutes(path: "/").register(on: router)
 
         let listening = ListeningState()
+        let bindHost = host ?? configuration.websocket.host
+        let exposure = ExposureWarning(
+            host: bindHost, configuration: configuration, authenticates: hub.requiresAuthentication)
         let application = Application(
             router: router,
             // The WebSocket endpoint (upgrades on `websocket.path`) in front of this router,
             // which serves every request that is not an upgrade.
             server: .streamingWebSocket(hub: hub, options: Self.webSocketOptions(configuration.websocket)),
             configuration: ApplicationConfiguration(
-                address: .hostname(host ?? configuration.websocket.host, port: port ?? configuration.websocket.port),
+                address: .hostname(bindHost, port: port ?? configuration.websocket.port),
                 serverName: "raaf-streaming"
             ),
-            onServerRunning: { channel in listening.bound(to: channel.localAddress) },
+            onServerRunning: { channel in
+                // Logged before the server counts as listening, so the warning comes before
+                // `serve`'s "listening on" line.
+                if let exposure { logger.warning("\(exposure.message(port: channel.localAddress?.port))") }
+                listening.bound(to: channel.localAddress)
+            },
             logger: logger
         )
 
@@ -100,7 +117,7 @@ public final class RealtimeServer: Sendable {
         self.hub = hub
         self.chat = chat
         self.metrics = metrics
-        self.host = host ?? configuration.websocket.host
+        self.host = bindHost
         self.listening = listening
         // Graceful shutdown runs in reverse order: chat first (answers stop, members still
         // hear it, every message is written), then the hub, so open event streams end, then
