@@ -37,6 +37,10 @@ def parse():
     parser.add_argument("--retention", type=float, default=30, help="how long finished streams stay resumable, s")
     parser.add_argument("--seed", type=int, default=20261205)
     parser.add_argument("--chat-store", default="sqlite", help="sqlite (a file in --out) or memory")
+    parser.add_argument(
+        "--malloc-stats", action="store_true",
+        help="with gdb: the server's malloc_stats() (bytes in use against bytes held) at the baseline and the end, in serve.log",
+    )
     return parser.parse_args()
 
 
@@ -152,10 +156,14 @@ class Soak:
             self.started = time.monotonic()
             baseline = await self.take("warmup")
             sampler.list_fds(self.server.pid, os.path.join(options.out, "fds-baseline.txt"))
+            if options.malloc_stats:
+                await malloc_stats(self.server.pid, "baseline")
             await self.start_workers(load_seconds)
             stuck = await self.run_load(load_seconds)
             _, drained, window = await self.drain(baseline["fds"])
             sampler.list_fds(self.server.pid, os.path.join(options.out, "fds-end.txt"))
+            if options.malloc_stats:
+                await malloc_stats(self.server.pid, "end")
         finally:
             self.log.close()
             stops = {}
@@ -166,6 +174,25 @@ class Soak:
                 if process.returncode is None:
                     await processes.stop(process, 1)
         return stuck, drained, window, stops
+
+
+async def malloc_stats(pid, moment):
+    """Makes the server print glibc's malloc_stats() on its stderr (serve.log), through gdb: the
+    bytes in live allocations against the bytes the allocator holds, which RSS cannot tell apart."""
+    gdb = shutil.which("gdb")
+    if not gdb:
+        print("[soak] --malloc-stats needs gdb", flush=True)
+        return
+    print(f"[soak] malloc_stats at the {moment} (gdb)", flush=True)
+    process = await asyncio.create_subprocess_exec(
+        gdb, "-p", str(pid), "-batch", "-nx", "-ex", "call (void)malloc_stats()",
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        await asyncio.wait_for(process.wait(), 120)
+    except asyncio.TimeoutError:
+        process.kill()
+        await process.wait()
 
 
 def load_json(path):
