@@ -54,10 +54,11 @@ bench-model-ttft: deps
 ## section of docs/PERFORMANCE.md. See scripts/soak/soak.py.
 SOAK_MINUTES ?= 10
 SOAK_OUT ?= .build-soak/soak
+SOAK_FLAGS ?=
 soak:
 	@RAAF_BROWSER_TESTS=0 scripts/install-deps.sh
 	$(SWIFT) build -c release --product raaf-streaming --scratch-path .build-soak
-	PYTHONDONTWRITEBYTECODE=1 python3 scripts/soak/soak.py --minutes $(SOAK_MINUTES) --out $(SOAK_OUT) \
+	PYTHONDONTWRITEBYTECODE=1 python3 scripts/soak/soak.py --minutes $(SOAK_MINUTES) --out $(SOAK_OUT) $(SOAK_FLAGS) \
 		--binary "$$($(SWIFT) build -c release --scratch-path .build-soak --show-bin-path)/raaf-streaming"
 
 soak-report:
