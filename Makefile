@@ -24,9 +24,18 @@ serve: deps
 
 ## Build everything, run the whole test suite, then run every example to completion.
 ## The examples stream at a person's pace when run alone (`make examples`); here at once.
+## The in-process suites run first, in parallel; then the suites that drive real servers and
+## clients (Python's websockets, Chromium), then those that start `serve` and worker processes
+## (a 200-stream model load among them). Each group runs on its own, so one group's bursts of
+## processes and connections do not starve the timing of another's on a 2-core machine.
+SERVER_TESTS := WebSocketTests
+PROCESS_TESTS := CLITests|WorkerTests
+
 test: deps check-layers
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --skip "$(SERVER_TESTS)|$(PROCESS_TESTS)"
+	$(SWIFT) test --skip-build --filter "$(SERVER_TESTS)"
+	$(SWIFT) test --skip-build --filter "$(PROCESS_TESTS)"
 	RAAF_SIMULATION_DELAY_MS=0 $(MAKE) --no-print-directory examples
 
 examples:
