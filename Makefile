@@ -5,7 +5,7 @@ PROMPT ?= What's the weather in Paris? And tell me about streaming.
 SERVE_HOST ?= 127.0.0.1
 SERVE_PORT ?= 8080
 
-.PHONY: run serve test deps build examples bench bench-model-ttft check-layers
+.PHONY: run serve test deps build examples bench bench-model-ttft check-layers soak soak-report
 
 deps:
 	@scripts/install-deps.sh
@@ -56,6 +56,22 @@ bench: deps
 ## Time to first token through `serve` (release) at 10, 100 and 500 streams on a paced model.
 bench-model-ttft: deps
 	scripts/bench-model-ttft.sh
+
+## Soak run (issue 12): a release `serve` under mixed, churning traffic for SOAK_MINUTES (default 10),
+## from separate client processes; fails when memory grows, descriptors stay open or a stream's text is
+## wrong. Its files go to SOAK_OUT; `make soak-report` turns them into docs/soak.png and the soak
+## section of docs/PERFORMANCE.md. See scripts/soak/soak.py.
+SOAK_MINUTES ?= 10
+SOAK_OUT ?= .build-soak/soak
+SOAK_FLAGS ?=
+soak:
+	@RAAF_BROWSER_TESTS=0 scripts/install-deps.sh
+	$(SWIFT) build -c release --product raaf-streaming --scratch-path .build-soak
+	PYTHONDONTWRITEBYTECODE=1 python3 scripts/soak/soak.py --minutes $(SOAK_MINUTES) --out $(SOAK_OUT) $(SOAK_FLAGS) \
+		--binary "$$($(SWIFT) build -c release --scratch-path .build-soak --show-bin-path)/raaf-streaming"
+
+soak-report:
+	PYTHONDONTWRITEBYTECODE=1 python3 scripts/soak/report.py $(SOAK_OUT)
 
 ## The dependency rules of ARCHITECTURE.md (checked when the shared tools are beside the checkout).
 check-layers:

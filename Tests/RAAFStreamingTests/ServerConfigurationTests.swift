@@ -29,6 +29,7 @@ struct ServerConfigurationTests {
             "WEBSOCKET_MAX_MESSAGE_SIZE": "4096",
             "WEBSOCKET_RATE_LIMIT": "60",
             "WEBSOCKET_BUFFER_SIZE": "65536",
+            "WEBSOCKET_HEARTBEAT_INTERVAL": "2.5",
             "WEBSOCKET_ALLOWED_ORIGINS": " https://app.example.com, http://localhost:3000 ,,",
             "WEBSOCKET_AUTH_TOKENS": "\(Self.token)=alice, b64token===bob",
             "STREAMING_REPLAY_RETENTION": "30.5",
@@ -40,6 +41,7 @@ struct ServerConfigurationTests {
         #expect(config.websocket.maxMessageSize == 4096)
         #expect(config.websocket.messagesPerMinute == 60)
         #expect(config.websocket.bufferSize == 65536)
+        #expect(config.websocket.heartbeatInterval == .milliseconds(2_500))
         #expect(config.websocket.allowedOrigins == ["https://app.example.com", "http://localhost:3000"])
         // Split at the last `=`: a token may end in base64 padding.
         #expect(config.websocket.authTokens == [Self.token: "alice", "b64token==": "bob"])
@@ -56,7 +58,8 @@ struct ServerConfigurationTests {
         ("WEBSOCKET_ALLOWED_ORIGINS", "ftp://files.example.com"), ("WEBSOCKET_ALLOWED_ORIGINS", "https://a.com/path"),
         ("WEBSOCKET_ALLOWED_ORIGINS", "example.com"), ("STREAMING_REPLAY_RETENTION", "0"),
         ("STREAMING_REPLAY_BUFFER_FRAMES", "0"), ("STREAMING_MAX_RETAINED_STREAMS", "-1"),
-        ("STREAMING_MAX_ACTIVE_STREAMS", "0"),
+        ("STREAMING_MAX_ACTIVE_STREAMS", "0"), ("WEBSOCKET_HEARTBEAT_INTERVAL", "0"),
+        ("WEBSOCKET_HEARTBEAT_INTERVAL", "-1"), ("WEBSOCKET_HEARTBEAT_INTERVAL", "5s"),
     ])
     func invalidValuesNameTheirVariable(_ name: String, _ value: String) throws {
         let error = try #require(configurationError { _ = try StreamingConfiguration().applyingEnvironment([name: value]) })

@@ -22,6 +22,8 @@ extension StreamingConfiguration {
         case websocketAllowedOrigins = "WEBSOCKET_ALLOWED_ORIGINS"
         /// Authentication tokens as `token=identity` pairs, comma-separated; secrets.
         case websocketAuthTokens = "WEBSOCKET_AUTH_TOKENS"
+        /// How often the server pings each connection, in seconds (`30`, `2.5`).
+        case websocketHeartbeatInterval = "WEBSOCKET_HEARTBEAT_INTERVAL"
         /// How many async tasks run at once.
         case chatStore = "CHAT_STORE"
         case chatMaxRooms = "CHAT_MAX_ROOMS"
@@ -86,6 +88,7 @@ extension StreamingConfiguration {
             case .websocketBufferSize: "websocket.buffer_size"
             case .websocketAllowedOrigins: "websocket.allowed_origins"
             case .websocketAuthTokens: "websocket.auth_tokens"
+            case .websocketHeartbeatInterval: "websocket.heartbeat_interval"
             case .chatStore: "chat.store"
             case .chatMaxRooms: "chat.max_rooms"
             case .chatMaxMessageLength: "chat.max_message_length"

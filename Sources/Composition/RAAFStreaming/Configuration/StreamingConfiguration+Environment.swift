@@ -72,6 +72,11 @@ extension StreamingConfiguration {
         if let value = try reader.integer(.websocketMaxMessageSize, .positive) { websocket.maxMessageSize = value }
         if let value = try reader.integer(.websocketRateLimit, .positive) { websocket.messagesPerMinute = value }
         if let value = try reader.integer(.websocketBufferSize, .positive) { websocket.bufferSize = value }
+        if let interval = try reader.parsed(
+            .websocketHeartbeatInterval, EnvironmentValue.timeoutExpectation, EnvironmentValue.positiveSeconds)
+        {
+            websocket.heartbeatInterval = interval
+        }
         if let origins = try reader.parsed(
             .websocketAllowedOrigins, WebSocketRules.originsExpectation, WebSocketRules.origins)
         {

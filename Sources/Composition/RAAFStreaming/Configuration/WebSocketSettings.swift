@@ -9,7 +9,9 @@ public struct WebSocketSettings: Sendable, Equatable {
     /// The most connections served at once; `WEBSOCKET_MAX_CONNECTIONS`, setting
     /// `websocket.max_connections`. Default 5000.
     public var maxConnections: Int
-    /// How often the server pings an idle connection; setting `websocket.heartbeat_interval`. Default 30 s.
+    /// How often the server pings each connection; a connection silent for two intervals is
+    /// closed at the third. `WEBSOCKET_HEARTBEAT_INTERVAL` (seconds), setting
+    /// `websocket.heartbeat_interval`. Default 30 s.
     public var heartbeatInterval: Duration
     /// Whether permessage-deflate is offered; setting `websocket.enable_compression`. Default `true`.
     public var enableCompression: Bool
