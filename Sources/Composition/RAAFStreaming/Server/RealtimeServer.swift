@@ -128,6 +128,7 @@ public final class RealtimeServer: Sendable {
                     .init(service: application),
                     .init(service: ConnectionHubService(hub: hub)),
                     .init(service: ChatRoomsService(chat: chat)),
+                    .init(service: MemoryTrimService()),
                 ],
                 gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [],
                 logger: logger
