@@ -16,6 +16,7 @@ import sys
 import chat
 import churn
 import close_codes
+import drain
 import protocol_errors
 import streams
 import transport
@@ -47,7 +48,7 @@ async def pubsub(url):
 
 
 SCENARIOS = {"pubsub": pubsub}
-for module in (protocol_errors, close_codes, transport, streams, chat, churn):
+for module in (protocol_errors, close_codes, transport, streams, chat, churn, drain):
     SCENARIOS.update(module.SCENARIOS)
 
 
