@@ -3,7 +3,8 @@
 `drain URL COUNT END`: one idle client and COUNT clients each streaming an answer; once every
 stream has sent its first chunk the scenario signals "streaming" and waits for "terminated"
 (the test has sent SIGTERM). Then: the idle client is closed with 1012 at once; a new
-connection is refused with 503 and /health/ready answers 503 while the answers go on; a new
+connection is refused with 503, /health/ready answers 503 and a POST stream 503
+`shutting_down` while the answers go on; a new
 agent_stream on a streaming connection is refused with `shutting_down`; every stream ends with
 END (`complete`: its whole answer, seq gapless, then `complete`; `shutting_down`: a final
 `error` frame with that code) and its connection is then closed with 1012. The scenario
@@ -68,6 +69,10 @@ async def drain(url, count, end):
     expect(status == 503, f"a new connection during the drain got {status} {body}")
     status, body = http_status(http + "/health/ready")
     expect(status == 503 and body == {"status": "draining"}, f"/health/ready during the drain: {status} {body}")
+    request = urllib.request.Request(http + "/v1/agents/assistant/stream", data=json.dumps({"input": TEXT}).encode(),
+                                     method="POST")
+    status, body = http_status(request)
+    expect(status == 503 and body.get("code") == "shutting_down", f"a POST stream during the drain: {status} {body}")
     await send(clients[0][0], {"type": "agent_stream", "id": "late", "agent": "assistant", "input": TEXT})
     signal("checked")
 

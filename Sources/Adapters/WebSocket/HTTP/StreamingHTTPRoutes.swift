@@ -23,7 +23,8 @@ import StreamingDomain
 /// Failures answer with the protocol's error object, `{"type":"error","code":...,"message":...}`,
 /// and the status that fits the code: 400 `invalid_message`, 401 `unauthorized`,
 /// 403 `forbidden`, 404 `not_found` (410 when the frames a reader asks for are no longer
-/// kept), 413 `too_large`, 503 `server_busy`.
+/// kept), 413 `too_large`, 503 `server_busy`, and 503 `shutting_down` for a stream asked for
+/// while the server drains.
 ///
 /// When the hub requires authentication, the stream routes do too: a bearer token in the
 /// `Authorization` header, or a `token` query parameter for a browser `EventSource`, which
