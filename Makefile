@@ -5,7 +5,7 @@ PROMPT ?= What's the weather in Paris? And tell me about streaming.
 SERVE_HOST ?= 127.0.0.1
 SERVE_PORT ?= 8080
 
-.PHONY: run serve test deps build examples bench check-layers
+.PHONY: run serve test deps build examples bench bench-model-ttft check-layers
 
 deps:
 	@scripts/install-deps.sh
@@ -24,9 +24,18 @@ serve: deps
 
 ## Build everything, run the whole test suite, then run every example to completion.
 ## The examples stream at a person's pace when run alone (`make examples`); here at once.
+## The in-process suites run first, in parallel; then the suites that drive real servers and
+## clients (Python's websockets, Chromium), then those that start `serve` and worker processes
+## (a 200-stream model load among them). Each group runs on its own, so one group's bursts of
+## processes and connections do not starve the timing of another's on a 2-core machine.
+SERVER_TESTS := WebSocketTests
+PROCESS_TESTS := CLITests|WorkerTests
+
 test: deps check-layers
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --skip "$(SERVER_TESTS)|$(PROCESS_TESTS)"
+	$(SWIFT) test --skip-build --filter "$(SERVER_TESTS)"
+	$(SWIFT) test --skip-build --filter "$(PROCESS_TESTS)"
 	RAAF_SIMULATION_DELAY_MS=0 $(MAKE) --no-print-directory examples
 
 examples:
@@ -43,6 +52,10 @@ examples:
 ## A throwaway redis-server is started for the Redis benchmarks unless REDIS_URL is set.
 bench: deps
 	RAAF_BENCHMARKS=1 scripts/with-redis.sh $(SWIFT) package --scratch-path .build-bench benchmark --no-progress
+
+## Time to first token through `serve` (release) at 10, 100 and 500 streams on a paced model.
+bench-model-ttft: deps
+	scripts/bench-model-ttft.sh
 
 ## The dependency rules of ARCHITECTURE.md (checked when the shared tools are beside the checkout).
 check-layers:

@@ -65,25 +65,30 @@ enum AgentStreamLatency {
 
     /// SSE: every client POSTs `/v1/agents/assistant/stream` and reads the event stream.
     static func serverSentEvents(port: Int, streams: Int, tokens: Int, group: any EventLoopGroup) async throws -> [Int] {
-        let samples = Mutex<[Int]>([])
-        let ended = Atomic<Int>(0)
+        let counters = SSECounters()
         var channels: [any Channel] = []
         for _ in 0..<streams {
             let channel = try await ClientBootstrap(group: group)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(SSELoadHandler(port: port, samples: samples, ended: ended))
+                        try channel.pipeline.syncOperations.addHandler(SSELoadHandler(port: port, counters: counters))
                     }
                 }
                 .connect(host: "127.0.0.1", port: port).get()
             channels.append(channel)
         }
-        try await FanOut.waitFor(timeout: .seconds(300)) { ended.load(ordering: .relaxed) >= streams }
+        try await FanOut.waitFor(timeout: .seconds(300)) { counters.ended.load(ordering: .relaxed) >= streams }
         for channel in channels { try? await channel.close() }
-        let count = samples.withLock { $0.count }
-        guard count >= streams * tokens else { throw LoadError.closed }
-        return samples.withLock { $0 }
+        let samples = counters.samples.withLock { $0 }
+        guard samples.count >= streams * tokens else { throw LoadError.closed }
+        return samples
     }
+}
+
+/// What the SSE clients record: every token's latency, and how many streams ended.
+final class SSECounters: Sendable {
+    let samples = Mutex<[Int]>([])
+    let ended = Atomic<Int>(0)
 }
 
 /// One SSE client: sends the POST, then scans the body for `"content":"t=<ns>` stamps.
@@ -94,16 +99,14 @@ final class SSELoadHandler: ChannelInboundHandler {
     private static let key = Array(#""content":"t="#.utf8)
     private static let end = Array("event: complete".utf8)
     private let port: Int
-    private let samples: Mutex<[Int]>
-    private let ended: Atomic<Int>
+    private let counters: SSECounters
     private var carry: [UInt8] = []
     private var local: [Int] = []
     private var done = false
 
-    init(port: Int, samples: Mutex<[Int]>, ended: Atomic<Int>) {
+    init(port: Int, counters: SSECounters) {
         self.port = port
-        self.samples = samples
-        self.ended = ended
+        self.counters = counters
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -133,8 +136,8 @@ final class SSELoadHandler: ChannelInboundHandler {
         }
         if !done, Self.find(Self.end, in: bytes, from: 0) != nil {
             done = true
-            samples.withLock { $0.append(contentsOf: local) }
-            ended.add(1, ordering: .relaxed)
+            counters.samples.withLock { $0.append(contentsOf: local) }
+            counters.ended.add(1, ordering: .relaxed)
         }
         carry = Array(bytes[max(consumed, bytes.count - 64)...])
     }

@@ -35,6 +35,10 @@ public enum StreamingError: Error, Sendable, Hashable {
     case server(code: String, message: String)
     /// The component is shutting down and accepts no new work; `detail` names it.
     case shutDown(String)
+    /// Every slot of a bounded resource stayed in use for longer than the caller may wait
+    /// (all of the model provider's connections, for `provider.queue_timeout`); `detail`
+    /// says which. Code `server_busy`: trying again later may succeed.
+    case serverBusy(String)
 
     /// The stable code of this error, as protocol frames and logs carry it.
     public var code: String {
@@ -55,13 +59,14 @@ public enum StreamingError: Error, Sendable, Hashable {
         case .forbidden: "forbidden"
         case .server(let code, _): code
         case .shutDown: "shut_down"
+        case .serverBusy: "server_busy"
         }
     }
 
     /// Whether trying the same work again may succeed (connection, timeout, rate limit, 5xx).
     public var isRetryable: Bool {
         switch self {
-        case .connection, .timeout, .rateLimited: true
+        case .connection, .timeout, .rateLimited, .serverBusy: true
         case .provider(let status, _): status >= 500
         case .server(let code, _): code == "server_busy"
         default: false
@@ -89,6 +94,7 @@ extension StreamingError: CustomStringConvertible {
         case .forbidden(let detail): "forbidden: \(detail)"
         case .server(let code, let message): "server error \(code): \(message)"
         case .shutDown(let detail): "shut down: \(detail)"
+        case .serverBusy(let detail): "server busy: \(detail)"
         }
     }
 }

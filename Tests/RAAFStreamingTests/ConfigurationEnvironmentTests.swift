@@ -93,6 +93,19 @@ struct ConfigurationEnvironmentTests {
         #expect(config.provider.model == "from-env")
     }
 
+    @Test func modelConnectionLimits() throws {
+        let config = try StreamingConfiguration().applyingEnvironment([
+            "OPENAI_MAX_CONNECTIONS": "4", "OPENAI_QUEUE_TIMEOUT": "0.25", "OPENAI_CONNECT_TIMEOUT": "3",
+        ])
+        #expect(config.provider.maxConnections == 4)
+        #expect(config.provider.queueTimeout == .milliseconds(250))
+        #expect(config.provider.connectTimeout == .seconds(3))
+        try config.validate()
+        #expect(StreamingConfiguration.EnvironmentVariable.openAIMaxConnections.setting == "provider.max_connections")
+        #expect(StreamingConfiguration.EnvironmentVariable.openAIQueueTimeout.setting == "provider.queue_timeout")
+        #expect(StreamingConfiguration.EnvironmentVariable.openAIConnectTimeout.setting == "provider.connect_timeout")
+    }
+
     @Test func everyVariableNamesTheSettingItOverrides() {
         let settings = StreamingConfiguration.EnvironmentVariable.allCases.map(\.setting)
         #expect(Set(settings).count == settings.count)
@@ -135,6 +148,17 @@ struct InvalidEnvironmentTests {
     @Test(arguments: ["-5", "abc", "1e3", "2.", ".5", "0.0", "inf", "99999999999"])
     func malformedTimeout(_ value: String) {
         #expect(failure("STREAMING_TIMEOUT", value)?.variable == "STREAMING_TIMEOUT")
+    }
+
+    @Test(arguments: [
+        ("OPENAI_MAX_CONNECTIONS", "0"), ("OPENAI_MAX_CONNECTIONS", "many"), ("OPENAI_QUEUE_TIMEOUT", "0"),
+        ("OPENAI_QUEUE_TIMEOUT", "-1"), ("OPENAI_CONNECT_TIMEOUT", "soon"), ("OPENAI_CONNECT_TIMEOUT", "0.0"),
+    ])
+    func badModelConnectionLimit(_ name: String, _ value: String) throws {
+        let error = try #require(failure(name, value))
+        #expect(error.variable == name)
+        #expect(error.reason.hasPrefix("expected "))
+        #expect(error.reason.hasSuffix("got \"\(value)\""))
     }
 
     @Test func unknownLogLevel() throws {

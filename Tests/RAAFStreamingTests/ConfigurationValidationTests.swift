@@ -54,6 +54,9 @@ struct ConfigurationValidationTests {
         case "provider.api_key": c.provider.apiKey = ""
         case "provider.model": c.provider.model = " "
         case "provider.simulation_delay": c.provider.simulationDelay = .seconds(-1)
+        case "provider.max_connections": c.provider.maxConnections = 0
+        case "provider.queue_timeout": c.provider.queueTimeout = .zero
+        case "provider.connect_timeout": c.provider.connectTimeout = .seconds(-1)
         default: Issue.record("no way to break \(setting)")
         }
     }
@@ -66,6 +69,7 @@ struct ConfigurationValidationTests {
         "events.max_listeners", "events.history_size",
         "chat.max_rooms", "chat.max_participants_per_room", "chat.message_history_size",
         "provider.base_url", "provider.api_key", "provider.model", "provider.simulation_delay",
+        "provider.max_connections", "provider.queue_timeout", "provider.connect_timeout",
     ])
     func eachSettingIsChecked(_ setting: String) throws {
         let error = try #require(failure { Self.breakSetting(setting, &$0) })
@@ -82,6 +86,9 @@ struct ConfigurationValidationTests {
         config.events.historySize = 0
         config.background.redisURL = "rediss://:pw@cache:6380"
         config.provider.baseURL = "HTTPS://api.example.com/v1"
+        config.provider.maxConnections = 1
+        config.provider.queueTimeout = .milliseconds(1)
+        config.provider.connectTimeout = .milliseconds(1)
         try config.validate()
     }
 }

@@ -51,6 +51,35 @@ struct StreamingMetricsTests {
         #expect(line(metrics, "raaf_jobs_oldest_waiting_seconds") == "raaf_jobs_oldest_waiting_seconds 1.5")
     }
 
+    @Test("model request series appear once the provider reports figures; seconds totals grow by what was added")
+    func modelRequests() {
+        let metrics = StreamingMetrics()
+        metrics.update(hub: Self.hub(), streams: Self.streams)
+        #expect(!metrics.exposition().contains("raaf_model_"))
+        var model = ModelRequestStats(
+            maxConcurrent: 4, inFlight: 4, waiting: 2, oldestWait: .milliseconds(1500), started: 10, waited: 3,
+            totalWait: .milliseconds(750), queueTimeouts: 1, cancelledWhileWaiting: 2, firstTokens: 8,
+            totalTimeToFirstToken: .seconds(2))
+        metrics.update(hub: Self.hub(), streams: Self.streams, model: model)
+        #expect(line(metrics, "raaf_model_max_connections") == "raaf_model_max_connections 4.0")
+        #expect(line(metrics, "raaf_model_requests_in_flight") == "raaf_model_requests_in_flight 4.0")
+        #expect(line(metrics, "raaf_model_requests_waiting") == "raaf_model_requests_waiting 2.0")
+        #expect(line(metrics, "raaf_model_oldest_wait_seconds") == "raaf_model_oldest_wait_seconds 1.5")
+        #expect(line(metrics, "raaf_model_requests_started_total") == "raaf_model_requests_started_total 10")
+        #expect(line(metrics, "raaf_model_queue_timeouts_total") == "raaf_model_queue_timeouts_total 1")
+        #expect(line(metrics, "raaf_model_cancelled_while_waiting_total") == "raaf_model_cancelled_while_waiting_total 2")
+        #expect(line(metrics, "raaf_model_queue_wait_seconds_total") == "raaf_model_queue_wait_seconds_total 0.75")
+        #expect(line(metrics, "raaf_model_time_to_first_token_seconds_total") == "raaf_model_time_to_first_token_seconds_total 2.0")
+
+        model.inFlight = 1
+        model.totalWait = .seconds(1)
+        model.firstTokens = 9
+        metrics.update(hub: Self.hub(), streams: Self.streams, model: model)
+        #expect(line(metrics, "raaf_model_requests_in_flight") == "raaf_model_requests_in_flight 1.0")
+        #expect(line(metrics, "raaf_model_queue_wait_seconds_total") == "raaf_model_queue_wait_seconds_total 1.0")
+        #expect(line(metrics, "raaf_model_first_tokens_total") == "raaf_model_first_tokens_total 9")
+    }
+
     @Test("two servers keep separate registries")
     func separateRegistries() {
         let first = StreamingMetrics()

@@ -32,6 +32,50 @@ public enum Loopback {
         deinit { close(fd) }
     }
 
+    /// A port whose listener never accepts and whose accept queue is full, for as long as this
+    /// object lives: a new connection to it neither succeeds nor is refused (the kernel drops
+    /// its SYNs), as with a model server that is unreachable.
+    public final class UnacceptingPort: Sendable {
+        public let port: Int
+        private let descriptors: [Int32]
+
+        public init() throws {
+            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard listener >= 0 else { throw POSIXError(.EMFILE) }
+            var descriptors = [listener]
+            do {
+                port = try Loopback.bindToFreePort(listener)
+                guard listen(listener, 0) == 0 else { throw POSIXError(.EADDRINUSE) }
+                // Fill the accept queue (a backlog of 0 holds one) with connections never accepted.
+                for _ in 0..<3 {
+                    let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+                    guard filler >= 0 else { throw POSIXError(.EMFILE) }
+                    descriptors.append(filler)
+                    var address = Loopback.address(port: port)
+                    _ = withUnsafePointer(to: &address) {
+                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                            connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                        }
+                    }
+                }
+            } catch {
+                for fd in descriptors { close(fd) }
+                throw error
+            }
+            self.descriptors = descriptors
+        }
+
+        deinit { for fd in descriptors { close(fd) } }
+    }
+
+    static func address(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return address
+    }
+
     private static func bindToFreePort(_ fd: Int32) throws -> Int {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

@@ -23,6 +23,9 @@ public struct SimulatedProvider: ModelProvider {
     public func shutdown() async throws {
         try await base.shutdown()
     }
+
+    /// The figures of the wrapped provider.
+    public var requestStats: ModelRequestStats? { base.requestStats }
 }
 
 private struct DelayedDeltas: AsyncSequence {

@@ -8,13 +8,23 @@ import StreamingDomain
 /// Each network read goes through the SSE parser and the chunk decoder in one pass; the
 /// deltas it held are then handed out one by one. Dropping the iterator or cancelling
 /// the consuming task ends the HTTP request.
+///
+/// The request's place in the provider's limit (`permit`) is given back as soon as the
+/// answer ends, fails or is dropped; its first delta is counted in the time to first token.
 struct ChatCompletionStream: AsyncSequence {
     typealias Element = ModelDelta
     let body: HTTPClientResponse.Body
     let status: Int
+    let request: RequestInFlight?
+
+    init(body: HTTPClientResponse.Body, status: Int, request: RequestInFlight? = nil) {
+        self.body = body
+        self.status = status
+        self.request = request
+    }
 
     func makeAsyncIterator() -> Iterator {
-        Iterator(body: body.makeAsyncIterator(), status: status)
+        Iterator(body: body.makeAsyncIterator(), status: status, request: request)
     }
 
     struct Iterator: AsyncIteratorProtocol {
@@ -27,13 +37,35 @@ struct ChatCompletionStream: AsyncSequence {
         private var sawDone = false
         private var sawFinish = false
         private var ended = false
+        /// The request's place and start; `nil` once given back.
+        private var request: RequestInFlight?
+        private var awaitingFirstDelta = true
 
-        init(body: HTTPClientResponse.Body.AsyncIterator, status: Int) {
+        init(body: HTTPClientResponse.Body.AsyncIterator, status: Int, request: RequestInFlight? = nil) {
             self.body = body
             self.status = status
+            self.request = request
         }
 
         mutating func next() async throws -> ModelDelta? {
+            do {
+                let delta = try await nextDelta()
+                if delta == nil {
+                    request?.permit.release()
+                    request = nil
+                } else if awaitingFirstDelta {
+                    awaitingFirstDelta = false
+                    request?.firstDeltaArrived()
+                }
+                return delta
+            } catch {
+                request?.permit.release()
+                request = nil
+                throw error
+            }
+        }
+
+        private mutating func nextDelta() async throws -> ModelDelta? {
             while true {
                 if pendingIndex < pending.count {
                     defer { pendingIndex += 1 }
@@ -95,6 +127,10 @@ struct ChatCompletionStream: AsyncSequence {
                 return StreamingError.timeout("no data from the model server within the idle timeout")
             case .connectTimeout:
                 return StreamingError.timeout("could not connect to the model server in time")
+            case .getConnectionFromPoolTimeout:
+                // Within the provider's own limit this means no connection could be made in
+                // the connect timeout (or an HTTP/2 server allows fewer streams than the limit).
+                return StreamingError.timeout("no connection to the model server within the connect timeout")
             case .cancelled:
                 return CancellationError()
             default:
@@ -106,6 +142,18 @@ struct ChatCompletionStream: AsyncSequence {
             description = description.replacing(apiKey, with: "[redacted]")
         }
         return StreamingError.connection(description)
+    }
+}
+
+/// A model request admitted by the provider's ``RequestLimiter``: its place, and when the
+/// call to the provider began, for the time to first token.
+struct RequestInFlight: Sendable {
+    let permit: RequestPermit
+    let limiter: RequestLimiter
+    let began: ContinuousClock.Instant
+
+    func firstDeltaArrived() {
+        limiter.recordFirstToken(after: began.duration(to: .now))
     }
 }
 

@@ -23,6 +23,16 @@ import StreamingDomain
 /// finish reason is a dropped connection, never a silently short answer.
 ///
 /// The provider owns an HTTP client; call ``shutdown()`` when done with it.
+///
+/// ## Requests at once
+/// At most ``Configuration/maxConnections`` requests run at once, each on its own HTTP/1.1
+/// connection (kept alive between requests for ``Configuration/keepAlive``), or as streams of
+/// one HTTP/2 connection where the server offers HTTP/2 over TLS. A request beyond the limit
+/// waits, in arrival order, for at most ``Configuration/queueTimeout``, then fails with
+/// ``StreamingError/serverBusy(_:)`` (`server_busy`). A run cancelled while it waits leaves
+/// the queue at once; one cancelled while it streams gives its place to the next at once.
+/// ``requestStats`` reports the requests in flight and waiting, their waits, and the time to
+/// first token. Each provider has its own limit.
 public final class OpenAIProvider: ModelProvider {
     public struct Configuration: Sendable {
         /// The API root, up to and including `/v1`.
@@ -31,10 +41,19 @@ public final class OpenAIProvider: ModelProvider {
         public var apiKey: String?
         /// The longest wait for the next byte, answer headers included (`streaming.timeout`).
         public var idleTimeout: Duration
+        /// The longest wait for a new connection to the model server (`provider.connect_timeout`).
         public var connectTimeout: Duration
         public var retry: RetryPolicy
         /// The most bytes of an error answer read to find its message.
         public var maxErrorBodyBytes: Int
+        /// The most requests running at once: HTTP/1.1 connections, or HTTP/2 streams
+        /// (`provider.max_connections`). Default 1,000; values below 1 count as 1.
+        public var maxConnections: Int
+        /// The longest a request waits for a place when ``maxConnections`` run already, before
+        /// it fails with ``StreamingError/serverBusy(_:)`` (`provider.queue_timeout`). Default 30 s.
+        public var queueTimeout: Duration
+        /// How long an unused connection stays open for the next request. Default 60 s.
+        public var keepAlive: Duration
 
         public init(
             baseURL: String = "https://api.openai.com/v1",
@@ -42,7 +61,10 @@ public final class OpenAIProvider: ModelProvider {
             idleTimeout: Duration = .seconds(60),
             connectTimeout: Duration = .seconds(10),
             retry: RetryPolicy = RetryPolicy(),
-            maxErrorBodyBytes: Int = 64 * 1024
+            maxErrorBodyBytes: Int = 64 * 1024,
+            maxConnections: Int = 1_000,
+            queueTimeout: Duration = .seconds(30),
+            keepAlive: Duration = .seconds(60)
         ) {
             self.baseURL = baseURL
             self.apiKey = apiKey
@@ -50,6 +72,9 @@ public final class OpenAIProvider: ModelProvider {
             self.connectTimeout = connectTimeout
             self.retry = retry
             self.maxErrorBodyBytes = maxErrorBodyBytes
+            self.maxConnections = maxConnections
+            self.queueTimeout = queueTimeout
+            self.keepAlive = keepAlive
         }
     }
 
@@ -58,8 +83,9 @@ public final class OpenAIProvider: ModelProvider {
     private let clock: any Clock<Duration>
     private let logger: Logger
     private let endpoint: String
+    private let limiter: RequestLimiter
 
-    /// - Parameter clock: waits between retries; tests pass their own.
+    /// - Parameter clock: waits between retries and times the queue timeout; tests pass their own.
     public init(
         configuration: Configuration,
         clock: any Clock<Duration> = ContinuousClock(),
@@ -78,21 +104,45 @@ public final class OpenAIProvider: ModelProvider {
             connect: .nanoseconds(Self.nanoseconds(configuration.connectTimeout)),
             read: .nanoseconds(Self.nanoseconds(configuration.idleTimeout))
         )
+        // The pool holds as many connections as the limiter admits requests, so a request
+        // the limiter let through never waits in the pool (and never hits its timeout).
+        // `.automatic` negotiates HTTP/2 over TLS: one connection, many streams.
+        httpConfiguration.httpVersion = .automatic
+        httpConfiguration.connectionPool = .init(
+            idleTimeout: .nanoseconds(Self.nanoseconds(configuration.keepAlive)),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.maxConnections)
+        )
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        self.limiter = RequestLimiter(
+            limit: configuration.maxConnections, queueTimeout: configuration.queueTimeout, clock: clock)
     }
 
+    /// The requests in flight and waiting, their waits and the time to first token.
+    public var requestStats: ModelRequestStats? { limiter.stats }
+
     public func stream(_ request: ModelRequest) async throws -> ModelResponseStream {
+        let began = ContinuousClock.now
         let body = ByteBuffer(string: ChatCompletionRequestEncoder.body(for: request))
         var random = SystemRandomNumberGenerator()
         var retries = 0
         while true {
-            let response = try await send(body)
+            let permit = try await limiter.acquire()
+            let response: HTTPClientResponse
+            do {
+                response = try await send(body)
+            } catch {
+                permit.release()
+                throw error
+            }
             let status = Int(response.status.code)
             if (200..<300).contains(status) {
                 logger.debug("model stream started", metadata: ["model": "\(request.model)", "status": "\(status)"])
-                return ModelResponseStream(ChatCompletionStream(body: response.body, status: status))
+                let inFlight = RequestInFlight(permit: permit, limiter: limiter, began: began)
+                return ModelResponseStream(ChatCompletionStream(body: response.body, status: status, request: inFlight))
             }
             let message = await errorMessage(from: response)
+            // Waiting to retry holds no connection.
+            permit.release()
             let retryAfter = RetryAfter.duration(in: response.headers)
             retries += 1
             guard RetryPolicy.isRetryable(status: status),

@@ -16,6 +16,10 @@ public protocol ModelProvider: Sendable {
     /// Releases what the provider holds (an HTTP client, a connection pool); the default
     /// does nothing. Call it once, when no stream is running.
     func shutdown() async throws
+
+    /// The provider's request figures (in flight, waiting, time to first token), or `nil`
+    /// for a provider that does not count them; the default is `nil`.
+    var requestStats: ModelRequestStats? { get }
 }
 
 /// The deltas of one model turn, as an `AsyncSequence` that is iterated once.
@@ -93,4 +97,6 @@ struct ArrayDeltaSequence: AsyncSequence, Sendable {
 
 extension ModelProvider {
     public func shutdown() async throws {}
+
+    public var requestStats: ModelRequestStats? { nil }
 }

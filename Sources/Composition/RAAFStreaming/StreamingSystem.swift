@@ -108,7 +108,10 @@ public struct StreamingSystem: Sendable {
                 configuration: OpenAIProvider.Configuration(
                     baseURL: settings.resolvedBaseURL,
                     apiKey: settings.apiKey,
-                    idleTimeout: configuration.streaming.timeout
+                    idleTimeout: configuration.streaming.timeout,
+                    connectTimeout: settings.connectTimeout,
+                    maxConnections: settings.maxConnections,
+                    queueTimeout: settings.queueTimeout
                 ),
                 logger: logger
             )

@@ -7,7 +7,8 @@ and exits 1. The Swift tests (Tests/WebSocketTests) start the server and run the
 scenario runs, it and the test can wait for each other through files in $INTEROP_CONTROL.
 
 Modules: protocol_errors.py (error codes), close_codes.py (close codes, raw client),
-transport.py (compression, heartbeat, limits, slow readers), streams.py (agent streams).
+transport.py (compression, heartbeat, limits, slow readers), streams.py (agent streams),
+model_load.py (many streams through `serve` in front of a gated model server).
 """
 import asyncio
 import json
@@ -17,6 +18,7 @@ import chat
 import churn
 import close_codes
 import drain
+import model_load
 import protocol_errors
 import streams
 import transport
@@ -48,7 +50,7 @@ async def pubsub(url):
 
 
 SCENARIOS = {"pubsub": pubsub}
-for module in (protocol_errors, close_codes, transport, streams, chat, churn, drain):
+for module in (protocol_errors, close_codes, transport, streams, chat, churn, drain, model_load):
     SCENARIOS.update(module.SCENARIOS)
 
 

@@ -54,6 +54,12 @@ extension StreamingConfiguration {
         case openAIAPIKey = "OPENAI_API_KEY"
         /// The base URL of an OpenAI-compatible server.
         case openAIBaseURL = "OPENAI_BASE_URL"
+        /// The most model requests running at once.
+        case openAIMaxConnections = "OPENAI_MAX_CONNECTIONS"
+        /// How long a model request may wait for a connection, in seconds.
+        case openAIQueueTimeout = "OPENAI_QUEUE_TIMEOUT"
+        /// How long connecting to the model server may take, in seconds.
+        case openAIConnectTimeout = "OPENAI_CONNECT_TIMEOUT"
         /// The default model name.
         case model = "RAAF_MODEL"
         /// A pause before each delta of the model, in milliseconds (`0`: none); the Ruby gem's
@@ -100,6 +106,9 @@ extension StreamingConfiguration {
             case .streamingMaxActiveStreams: "streaming.max_active_streams"
             case .openAIAPIKey: "provider.api_key"
             case .openAIBaseURL: "provider.base_url"
+            case .openAIMaxConnections: "provider.max_connections"
+            case .openAIQueueTimeout: "provider.queue_timeout"
+            case .openAIConnectTimeout: "provider.connect_timeout"
             case .model: "provider.model"
             case .simulationDelay: "provider.simulation_delay"
             case .logLevel: "logging.level"

@@ -22,15 +22,32 @@ public struct ProviderSettings: Sendable, Equatable {
     /// (``StreamingConfiguration/paceForPeople(environment:)``). A provider passed to
     /// ``Streaming/configure(environment:provider:_:)`` is slowed the same way.
     public var simulationDelay: Duration
+    /// The most model requests running at once: HTTP/1.1 connections, or HTTP/2 streams;
+    /// `OPENAI_MAX_CONNECTIONS`, setting `provider.max_connections`. Default 1,000, as many as
+    /// `streaming.max_active_streams`, so that the model server, not this client, decides how
+    /// many answers run at once. Lower it to what the model server runs in parallel (vLLM's
+    /// `--max-num-seqs`, Ollama's `OLLAMA_NUM_PARALLEL`) to queue here instead of there.
+    public var maxConnections: Int
+    /// The longest a model request waits for a connection when `maxConnections` run already;
+    /// past it the run fails with `server_busy`. `OPENAI_QUEUE_TIMEOUT` (seconds), setting
+    /// `provider.queue_timeout`. Default 30 s.
+    public var queueTimeout: Duration
+    /// The longest wait for a new connection to the model server; `OPENAI_CONNECT_TIMEOUT`
+    /// (seconds), setting `provider.connect_timeout`. Default 10 s.
+    public var connectTimeout: Duration
 
     /// Creates provider settings; with neither `baseURL` nor `apiKey` the offline model is used.
     public init(
-        baseURL: String? = nil, apiKey: String? = nil, model: String = "gpt-4o", simulationDelay: Duration = .zero
+        baseURL: String? = nil, apiKey: String? = nil, model: String = "gpt-4o", simulationDelay: Duration = .zero,
+        maxConnections: Int = 1_000, queueTimeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(10)
     ) {
         self.baseURL = baseURL
         self.apiKey = apiKey
         self.model = model
         self.simulationDelay = simulationDelay
+        self.maxConnections = maxConnections
+        self.queueTimeout = queueTimeout
+        self.connectTimeout = connectTimeout
     }
 
     /// Whether a remote model server is used: `true` when a base URL or an API key is set,
@@ -47,7 +64,8 @@ extension ProviderSettings: CustomStringConvertible, CustomDebugStringConvertibl
         let url = baseURL.map { "\"\(URLCredentials.masked($0))\"" } ?? "nil"
         let key = apiKey == nil ? "nil" : URLCredentials.mask
         return "ProviderSettings(baseURL: \(url), apiKey: \(key), model: \"\(model)\", "
-            + "simulationDelay: \(simulationDelay))"
+            + "simulationDelay: \(simulationDelay), maxConnections: \(maxConnections), "
+            + "queueTimeout: \(queueTimeout), connectTimeout: \(connectTimeout))"
     }
 
     /// The same text as ``description``: the key is redacted here too.
@@ -62,6 +80,9 @@ extension ProviderSettings: CustomStringConvertible, CustomDebugStringConvertibl
                 "apiKey": (apiKey == nil ? nil : URLCredentials.mask) as Any,
                 "model": model,
                 "simulationDelay": simulationDelay,
+                "maxConnections": maxConnections,
+                "queueTimeout": queueTimeout,
+                "connectTimeout": connectTimeout,
             ],
             displayStyle: .struct
         )

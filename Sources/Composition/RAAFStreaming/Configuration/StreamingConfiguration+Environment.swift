@@ -45,6 +45,7 @@ extension StreamingConfiguration {
         if let url = try reader.url(.openAIBaseURL, schemes: ["http", "https"]) { config.provider.baseURL = url }
         if let model = reader.text(.model) { config.provider.model = model }
         if let delay = try reader.simulationDelay() { config.provider.simulationDelay = delay }
+        try applyProviderLimits(reader, to: &config.provider)
         if let level = try reader.parsed(.logLevel, EnvironmentValue.logLevelExpectation, EnvironmentValue.logLevel) {
             config.logging.level = level
         }
@@ -83,6 +84,20 @@ extension StreamingConfiguration {
         }
         if let text = reader.text(.websocketAuthTokens) {
             websocket.authTokens = try WebSocketRules.authTokens(text, variable: EnvironmentVariable.websocketAuthTokens.name)
+        }
+    }
+
+    private func applyProviderLimits(_ reader: EnvironmentReader, to provider: inout ProviderSettings) throws {
+        if let value = try reader.integer(.openAIMaxConnections, .positive) { provider.maxConnections = value }
+        if let timeout = try reader.parsed(
+            .openAIQueueTimeout, EnvironmentValue.timeoutExpectation, EnvironmentValue.positiveSeconds)
+        {
+            provider.queueTimeout = timeout
+        }
+        if let timeout = try reader.parsed(
+            .openAIConnectTimeout, EnvironmentValue.timeoutExpectation, EnvironmentValue.positiveSeconds)
+        {
+            provider.connectTimeout = timeout
         }
     }
 

@@ -71,6 +71,9 @@ extension StreamingConfiguration {
         }
         check.text("provider.model", provider.model)
         check.duration("provider.simulation_delay", provider.simulationDelay, .nonNegative)
+        check.integer("provider.max_connections", provider.maxConnections, .positive)
+        check.duration("provider.queue_timeout", provider.queueTimeout, .positive)
+        check.duration("provider.connect_timeout", provider.connectTimeout, .positive)
 
         if let problem = check.firstProblem { throw problem }
     }

@@ -97,7 +97,8 @@ public final class RealtimeServer: Sendable {
         let chat = system.chatService(hub: hub, store: try chatStore ?? system.makeChatStore())
         let metrics = StreamingMetrics()
         let figures = ServerFigures(
-            hub: hub, chat: chat, metrics: metrics, jobQueue: jobQueue, processor: processor, logger: logger)
+            hub: hub, chat: chat, metrics: metrics, jobQueue: jobQueue, processor: processor,
+            provider: system.provider, logger: logger)
         let router = Router(context: StreamingRequestContext.self)
         StreamingHTTPRoutes(
             hub: hub,

@@ -9,17 +9,21 @@ import Foundation
 #endif
 
 /// Gathers what `/stats` and `/metrics` report beyond the hub: the agent streams' totals
-/// and, when the server has them, the job queue's and the background processor's figures.
+/// and, when the server has them, the job queue's and the background processor's figures and
+/// the model provider's requests (in flight, waiting, time to first token).
 struct ServerFigures: Sendable {
     let hub: ConnectionHub
     let chat: ChatService?
     let metrics: StreamingMetrics
     let jobQueue: (any JobQueue)?
     let processor: BackgroundProcessor?
+    /// The model provider, whose request figures (when it counts them) are the `model` section.
+    let provider: any ModelProvider
     let logger: Logger
 
-    /// The sections `/stats` adds after the hub's figures: `streams`, then `jobs` and
-    /// `background` when there is a queue or a processor.
+    /// The sections `/stats` adds after the hub's figures: `streams`, `chat`, `model` when the
+    /// provider counts its requests, then `jobs` and `background` when there is a queue or a
+    /// processor.
     func statsSections() async -> [String: JSONValue] {
         let streams = hub.streams.stats
         var sections: [String: JSONValue] = [
@@ -33,6 +37,7 @@ struct ServerFigures: Sendable {
             ]
         ]
         if let chat { sections["chat"] = Self.chatSection(chat.stats) }
+        if let model = provider.requestStats { sections["model"] = ModelMetrics.statsSection(model) }
         let (queue, processor) = await jobFigures()
         if let queue {
             sections["jobs"] = [
@@ -78,7 +83,8 @@ struct ServerFigures: Sendable {
     /// The Prometheus text of every metric, brought up to date first.
     func metricsText() async -> String {
         let (queue, processor) = await jobFigures()
-        metrics.update(hub: hub.stats, streams: hub.streams.stats, jobs: queue, processor: processor)
+        metrics.update(
+            hub: hub.stats, streams: hub.streams.stats, jobs: queue, processor: processor, model: provider.requestStats)
         return metrics.exposition()
     }
 

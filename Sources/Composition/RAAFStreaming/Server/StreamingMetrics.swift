@@ -25,6 +25,7 @@ import Synchronization
 /// | `raaf_jobs_completed_total` | counter | the job queue |
 /// | `raaf_background_workers`, `raaf_background_active` | gauge | the background processor |
 /// | `raaf_background_processed_total` | counter | the background processor |
+/// | `raaf_model_*` (requests in flight, waiting, their waits, time to first token; ``ModelMetrics``) | gauge, counter | the model provider |
 public final class StreamingMetrics: Sendable {
     /// The registry the metrics live in; add your own metrics to it to serve them on `/metrics` too.
     public let registry: PrometheusCollectorRegistry
@@ -43,6 +44,9 @@ public final class StreamingMetrics: Sendable {
     /// queue exposes none.
     let jobMetrics: Mutex<JobMetrics?>
 
+    /// The model provider's metrics, made at the first scrape that has its figures.
+    let modelMetrics: Mutex<ModelMetrics?>
+
     /// Creates the metrics in `registry`.
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -55,17 +59,20 @@ public final class StreamingMetrics: Sendable {
         streamsRetained = CoreMetrics.Gauge(label: "raaf_streams_retained", factory: factory)
         counters = Mutex([:])
         jobMetrics = Mutex(nil)
+        modelMetrics = Mutex(nil)
     }
 
     /// Sets every metric from the current figures.
     /// - Parameters:
     ///   - jobs: The job queue's figures, when the server has a queue.
     ///   - processor: The background processor's figures, when it has one.
+    ///   - model: The model provider's request figures, when it reports them.
     public func update(
         hub: ConnectionHubStats,
         streams: AgentStreamStats,
         jobs: JobQueueStats? = nil,
-        processor: BackgroundProcessorStats? = nil
+        processor: BackgroundProcessorStats? = nil,
+        model: ModelRequestStats? = nil
     ) {
         connections.record(hub.connections)
         channels.record(hub.channels)
@@ -90,6 +97,16 @@ public final class StreamingMetrics: Sendable {
         if let processor {
             current["raaf_background_processed_total"] = processor.processed
             self.jobs.record(processor)
+        }
+        if let model {
+            current.merge(ModelMetrics.totals(model)) { _, new in new }
+            let metrics = modelMetrics.withLock { metrics in
+                if let metrics { return metrics }
+                let made = ModelMetrics(factory: factory)
+                metrics = made
+                return made
+            }
+            metrics.record(model)
         }
         advance(to: current)
     }
