@@ -205,3 +205,34 @@ struct InvalidEnvironmentTests {
         #expect(error.reason.count < 120)
     }
 }
+
+@Suite("Shutdown grace (server.shutdown_grace, SHUTDOWN_GRACE)")
+struct ShutdownGraceSettingTests {
+    @Test func defaultsToKubernetesThirtySeconds() {
+        #expect(StreamingConfiguration().server.shutdownGrace == .seconds(30))
+    }
+
+    @Test(arguments: [("45", Duration.seconds(45)), ("2.5", .milliseconds(2500)), ("0", .zero), ("0.0", .zero)])
+    func readsSeconds(_ text: String, _ expected: Duration) throws {
+        let config = try StreamingConfiguration().applyingEnvironment(["SHUTDOWN_GRACE": text])
+        #expect(config.server.shutdownGrace == expected)
+        try config.validate()
+    }
+
+    @Test(arguments: ["-1", "abc", "1s", ".5", "0.", "1e3"])
+    func refusesWhatIsNotSeconds(_ text: String) throws {
+        let error = try #require(configurationError {
+            _ = try StreamingConfiguration().applyingEnvironment(["SHUTDOWN_GRACE": text])
+        })
+        #expect(error.variable == "SHUTDOWN_GRACE")
+        #expect(error.reason.hasPrefix("expected a number of seconds from 0 to"))
+    }
+
+    @Test func validationRefusesANegativeGrace() throws {
+        var config = StreamingConfiguration()
+        config.server.shutdownGrace = .seconds(-1)
+        let error = try #require(configurationError { try config.validate() })
+        #expect(error.variable == "server.shutdown_grace")
+        #expect(StreamingConfiguration.EnvironmentVariable.shutdownGrace.setting == "server.shutdown_grace")
+    }
+}

@@ -71,3 +71,18 @@ extension Trait where Self == ConditionTrait {
         .enabled(Comment(rawValue: Browser.requirement)) { await Browser.availability.value }
     }
 }
+
+/// The chat page after a close with 1012 (a server draining for a deploy), in headless
+/// Chromium against a Python server that closes its first connections (`Interop/chat_restart.py`).
+@Suite("Chat page reconnects after 1012", .serialized, .needsBrowser)
+struct ChatPageRestartTests {
+    @Test("after 1012 the page reconnects at once; after 1001 it waits its backoff")
+    func reconnectsAtOnceAfterServiceRestart() async throws {
+        let script = ChatBrowserTests.root.appendingPathComponent("Tests/WebSocketTests/Interop/chat_restart.py")
+        let python = try #require(ChildProcess.find("python3"))
+        var environment = ProcessInfo.processInfo.environment
+        environment["PYTHONDONTWRITEBYTECODE"] = "1"
+        let output = try await ChildProcess.run(python, [script.path], environment: environment)
+        #expect(output.status == 0, "\(output.stdout)\(output.stderr)")
+    }
+}

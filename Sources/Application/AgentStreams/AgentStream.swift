@@ -29,6 +29,9 @@ public final class AgentStream: Sendable {
     let maxFrames: Int
     let state: Mutex<State>
     private let cancelRequest = OneWaySignal()
+    /// Set when a draining server stops the run at the end of its grace: the final frame is
+    /// then coded `shutting_down` rather than `cancelled`.
+    let stoppedForShutdown = Atomic<Bool>(false)
 
     init(id: String, agentName: String, input: String, owner: String?, maxFrames: Int) {
         self.id = id
@@ -172,8 +175,12 @@ public final class AgentStream: Sendable {
         }
     }
 
-    /// Asks the run to stop; the run ends with an `error` frame coded `cancelled`.
-    func requestCancel() { cancelRequest.set() }
+    /// Asks the run to stop; the run ends with an `error` frame coded `cancelled`, or
+    /// `shutting_down` when `shuttingDown` (a drain's grace ran out).
+    func requestCancel(shuttingDown: Bool = false) {
+        if shuttingDown { stoppedForShutdown.store(true, ordering: .relaxed) }
+        cancelRequest.set()
+    }
 
     /// Returns once ``requestCancel()`` is called, or when the calling task is cancelled.
     func cancellationRequested() async { await cancelRequest.wait() }

@@ -26,6 +26,8 @@ public final class AgentStreamService: Sendable {
         var failed = 0
         var cancelled = 0
         var isShutDown = false
+        /// A drain began: new streams are refused with `shutting_down`; running ones go on.
+        var isDraining = false
     }
 
     let registry: Mutex<Registry>
@@ -70,6 +72,9 @@ public final class AgentStreamService: Sendable {
         try registry.withLock { registry throws(ProtocolFailure) in
             guard !registry.isShutDown else {
                 throw ProtocolFailure(.serverBusy, "the server is shutting down", streamID: id)
+            }
+            guard !registry.isDraining else {
+                throw ProtocolFailure(.shuttingDown, Self.drainingMessage, streamID: id)
             }
             guard registry.streams[id] == nil else {
                 throw ProtocolFailure(.invalidMessage, "stream id \"\(id)\" is in use; resume it instead", streamID: id)
@@ -142,6 +147,24 @@ public final class AgentStreamService: Sendable {
         startsContinuation.finish()
     }
 
+    /// The refusal of a stream while the server drains.
+    static let drainingMessage = "the server is shutting down; reconnect and start the stream again"
+
+    /// Refuses new streams with `shutting_down` from now on; running streams go on to their end.
+    public func beginDrain() {
+        registry.withLock { $0.isDraining = true }
+    }
+
+    /// Whether a drain began (``beginDrain()``).
+    public var isDraining: Bool { registry.withLock { $0.isDraining } }
+
+    /// Stops every running stream, each ending with a final `error` frame coded
+    /// `shutting_down`: the end of a drain whose grace ran out.
+    public func stopRunning() {
+        let running = registry.withLock { registry in registry.streams.values.filter { !$0.isFinished } }
+        for stream in running { stream.requestCancel(shuttingDown: true) }
+    }
+
     /// Forgets finished streams older than the retention, or beyond the count limit.
     public func forgetExpired(now: ContinuousClock.Instant = .now) {
         registry.withLock { registry in
@@ -189,11 +212,14 @@ public final class AgentStreamService: Sendable {
             }
             return .completed
         } catch {
-            let failure = Self.failure(for: error, streamID: stream.id)
+            var failure = Self.failure(for: error, streamID: stream.id)
+            if failure.code == .cancelled, stream.stoppedForShutdown.load(ordering: .relaxed) {
+                failure = ProtocolFailure(.shuttingDown, "the server is shutting down: the stream was stopped", streamID: stream.id)
+            }
             stream.append(
                 StreamFrame(seq: lastSeq + 1, type: "error", frame: ServerFrame.error(failure, seq: lastSeq + 1))
             )
-            if failure.code == .cancelled { return .cancelled }
+            if failure.code == .cancelled || failure.code == .shuttingDown { return .cancelled }
             logger.debug("agent stream failed", metadata: ["stream": "\(stream.id)", "error": "\(error)"])
             return .failed
         }

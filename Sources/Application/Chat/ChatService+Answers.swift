@@ -118,7 +118,10 @@ extension ChatService {
             outcome = .completed(finalOutput: finalOutput)
         } catch {
             let failure = AgentStreamService.failure(for: error, streamID: job.stream)
-            if failure.code == .cancelled {
+            if failure.code == .cancelled, drainStopped.load(ordering: .relaxed) {
+                outcome = .failed(
+                    ProtocolFailure(.shuttingDown, "the server is shutting down: the answer was stopped", streamID: job.stream))
+            } else if failure.code == .cancelled {
                 outcome = .stopped
             } else {
                 logger.warning("agent answer failed", metadata: ["room": "\(room.name)", "error": "\(error)"])

@@ -16,6 +16,7 @@ extension ChatService {
             throw ProtocolFailure(.tooLarge, "messages are limited to \(options.maxMessageLength) characters")
         }
         let room = try room(named: name)
+        let draining = isDraining
         let (startAnswer, waiting) = try room.state.withLock { state throws(ProtocolFailure) -> (Bool, Int?) in
             let member = try Self.member(connection, of: state)
             try takeToken(for: member.key)
@@ -24,7 +25,16 @@ extension ChatService {
                 // Sending ends typing; the others stop showing the indicator without waiting for it to expire.
                 state.broadcast(ChatFrames.typing("typing_stop", room: name, member: member), through: hub, except: connection.id)
             }
+            // A draining server starts no answer: it would hold the shutdown up.
+            if draining { return (false, nil) }
             return queueAnswer(to: message, in: &state)
+        }
+        if draining, room.state.withLock({ $0.room.agent != nil }) {
+            hub.reply(
+                connection,
+                ProtocolFailure(.shuttingDown, "the server is shutting down; the agent will not answer this message here"),
+                requestType: "chat_message"
+            )
         }
         if startAnswer { startAnswering(room) }
         if let waiting {

@@ -70,6 +70,10 @@ public final class ChatService: Sendable {
     let writerWakeup = Wakeup()
     let typingWakeup = Wakeup()
     let work: AsyncStream<Work>
+    /// A drain began: no new answers (``drainWork``).
+    let drainBegan = Atomic<Bool>(false)
+    /// The drain stopped the answers still running: they end with `shutting_down`.
+    let drainStopped = Atomic<Bool>(false)
     let workContinuation: AsyncStream<Work>.Continuation
 
     /// Creates the service and registers its message types and disconnect hook on `hub`.

@@ -22,6 +22,9 @@ public struct CloseCode: RawRepresentable, Sendable, Hashable, CustomStringConve
     public static let messageTooBig = CloseCode(rawValue: 1009)
     /// 1011: the server hit an unexpected condition.
     public static let internalError = CloseCode(rawValue: 1011)
+    /// 1012: the server is restarting (a deploy drains it): reconnect now, without backoff,
+    /// and a load balancer sends the new connection to another node.
+    public static let serviceRestart = CloseCode(rawValue: 1012)
     /// 1013: the server is at capacity; try again later.
     public static let tryAgainLater = CloseCode(rawValue: 1013)
 

@@ -34,6 +34,10 @@ public final class ConnectionHub: Sendable {
         var accepted = 0
         var refused = 0
         var isShutDown = false
+        /// A drain began (``ConnectionHub/drain(grace:work:stopNow:pollInterval:)``): new
+        /// connections are refused; the work it waits for besides agent streams.
+        var isDraining = false
+        var drainWork: [DrainWork] = []
     }
 
     let registry: Mutex<Registry>
@@ -72,13 +76,13 @@ public final class ConnectionHub: Sendable {
     /// Verifies `token` with the hub's verifier; `nil` when refused or when there is none.
     public func identity(forToken token: String) -> String? { authenticate?(token) }
 
-    /// Whether the next connection would be refused for capacity (or shutdown).
+    /// Whether the next connection would be refused for capacity (or shutdown, or a drain).
     public var isAtCapacity: Bool {
         registry.withLock { isFull($0) }
     }
 
     private func isFull(_ registry: Registry) -> Bool {
-        registry.isShutDown || registry.connections.count >= options.maxConnections
+        registry.isShutDown || registry.isDraining || registry.connections.count >= options.maxConnections
     }
 
     /// Whether a client may be accepted now, asked by a transport before it accepts one (a
@@ -96,7 +100,7 @@ public final class ConnectionHub: Sendable {
 
     /// Registers a new connection and greets it with a `connected` frame.
     ///
-    /// Returns `nil` when the hub is full or shutting down; the transport then closes the
+    /// Returns `nil` when the hub is full, draining or shutting down; the transport then closes the
     /// connection with 1013 (``CloseCode/tryAgainLater``).
     public func connect(_ sink: any ConnectionSink, info: ConnectionInfo = ConnectionInfo()) -> Connection? {
         let connection = Connection(

@@ -24,6 +24,10 @@ public struct ProtocolErrorCode: RawRepresentable, Sendable, Hashable, CustomStr
     public static let serverBusy = ProtocolErrorCode(rawValue: "server_busy")
     /// The agent stream was cancelled.
     public static let cancelled = ProtocolErrorCode(rawValue: "cancelled")
+    /// The server is draining before it stops (a deploy): a new stream or answer is refused,
+    /// and one still running when the shutdown grace runs out ends with this code. Reconnect
+    /// (to another node) and start it again.
+    public static let shuttingDown = ProtocolErrorCode(rawValue: "shutting_down")
     /// The server failed unexpectedly.
     public static let internalError = ProtocolErrorCode(rawValue: "internal_error")
 

@@ -1,15 +1,18 @@
 import ArgumentParser
 import RAAFStreaming
 
-/// `raaf-streaming serve`: the real-time server until SIGINT or SIGTERM, then a graceful shutdown.
+/// `raaf-streaming serve`: the real-time server until SIGINT or SIGTERM, then a drain and a graceful shutdown.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve agent streams over HTTP (Server-Sent Events) with /health, /stats and /metrics.",
         discussion: """
             Prints "listening on URL" and "chat page: URL" on standard output once the port is \
-            bound, then serves until SIGINT or SIGTERM: running streams end with a cancelled frame, \
-            open requests complete, and the command exits 0. The offline model streams at about \
+            bound, then serves until SIGINT or SIGTERM, then drains: new connections and streams \
+            are refused (/health/ready answers 503), idle WebSocket clients are closed with 1012, \
+            and running streams and chat answers go on to their end; the command exits 0 after \
+            the last one, or when SHUTDOWN_GRACE seconds (default 30) run out or a second signal \
+            comes: the streams still running then end with a shutting_down error. The offline model streams at about \
             33 tokens a second (RAAF_SIMULATION_DELAY_MS sets the pause per token; 0 for none). \
             Bound beyond loopback with a remote model and no authentication, it logs a warning.
             """

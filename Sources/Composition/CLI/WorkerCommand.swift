@@ -36,22 +36,3 @@ struct WorkerCommand: AsyncParsableCommand {
         }
     }
 }
-
-/// Calls `handler` when one of the signals arrives, instead of letting it end the process.
-final class SignalWatcher {
-    private let sources: [any DispatchSourceSignal]
-
-    init(_ signals: [Int32], handler: @escaping @Sendable () -> Void) {
-        sources = signals.map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler(handler: handler)
-            source.resume()
-            return source
-        }
-    }
-
-    func cancel() {
-        for source in sources { source.cancel() }
-    }
-}

@@ -17,6 +17,7 @@ import sys
 import chat
 import churn
 import close_codes
+import drain
 import model_load
 import protocol_errors
 import streams
@@ -49,7 +50,7 @@ async def pubsub(url):
 
 
 SCENARIOS = {"pubsub": pubsub}
-for module in (protocol_errors, close_codes, transport, streams, chat, churn, model_load):
+for module in (protocol_errors, close_codes, transport, streams, chat, churn, drain, model_load):
     SCENARIOS.update(module.SCENARIOS)
 
 

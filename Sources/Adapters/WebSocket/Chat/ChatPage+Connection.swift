@@ -37,7 +37,7 @@ extension ChatPage {
     online: false,         // greeted (`connected`) on `ws`
     clientId: null,
     attempt: 0,            // reconnect attempts since the last stable connection
-    reconnectAt: 0, reconnectTimer: null, countdownTimer: null, stableTimer: null, greetingTimer: null,
+    reconnectAt: 0, restartReconnectAt: 0, reconnectTimer: null, countdownTimer: null, stableTimer: null, greetingTimer: null,
     lastHeard: 0,
     name: load(NAME_KEY) || '',
     view: null,
@@ -130,7 +130,7 @@ extension ChatPage {
       if (!handler) return;
       try { handler(frame); } catch (error) { console.error('chat: frame', frame.type, error); }
     });
-    ws.addEventListener('close', () => { if (ws === state.ws) disconnected(); });
+    ws.addEventListener('close', (event) => { if (ws === state.ws) disconnected(event.code); });
   }
 
   // Leaves the socket as if the network had gone away: the page reconnects by itself.
@@ -141,13 +141,24 @@ extension ChatPage {
     try { ws.close(); } catch { /* already closed */ }
   }
 
-  function disconnected() {
+  // 1012 (service restart): the server drains for a deploy; reconnect now, without the
+  // backoff, and the load balancer sends the new connection to another node.
+  const SERVICE_RESTART = 1012;
+
+  function disconnected(code) {
     state.ws = null; state.online = false; state.joined = false; state.clientId = null;
     clearTimeout(state.stableTimer); clearTimeout(state.greetingTimer);
     clearTimeout(state.typingIdle); state.myTyping = false;  // the server lets it expire
     clearTyping();
     updateComposer();
-    scheduleReconnect();
+    // At most once per STABLE_AFTER_MS, so a server that keeps restarting gets the backoff.
+    if (code === SERVICE_RESTART && Date.now() - state.restartReconnectAt > STABLE_AFTER_MS) {
+      state.restartReconnectAt = Date.now();
+      setStatus('connecting', 'Server restarting · reconnecting…');
+      connect();
+    } else {
+      scheduleReconnect();
+    }
   }
 
   // Exponential backoff with jitter: a delay between half and all of min(10 s, 0.5 s × 2^attempt).

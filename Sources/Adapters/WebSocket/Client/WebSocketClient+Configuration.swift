@@ -120,6 +120,16 @@ extension WebSocketClient {
         public func delay(beforeAttempt attempt: Int, using random: inout some RandomNumberGenerator) -> Duration {
             backoff.delay(beforeRetry: attempt, using: &random)
         }
+
+        /// The wait before reconnect attempt `attempt` after a connection the server closed
+        /// with `closeCode`: none for the first attempt after 1012 (service restart: a
+        /// draining server sends its clients to another node now), the backoff otherwise.
+        public func delay(
+            beforeAttempt attempt: Int, afterClose closeCode: CloseCode?, using random: inout some RandomNumberGenerator
+        ) -> Duration {
+            if attempt == 1, closeCode == .serviceRestart { return .zero }
+            return delay(beforeAttempt: attempt, using: &random)
+        }
     }
 
     /// permessage-deflate settings.

@@ -8,7 +8,8 @@ extension WebSocketClient {
     ///
     /// This is the client's only long-lived work, and the caller owns it: run it in a task
     /// group, a `ServiceGroup`, or through ``withConnection(_:logger:_:)``. Before each
-    /// reconnect it waits a backoff drawn from ``Configuration/reconnect`` and calls
+    /// reconnect it waits a backoff drawn from ``Configuration/reconnect`` (none after a close
+    /// with 1012, service restart: the server drains for a deploy) and calls
     /// ``onReconnect(_:)``. Cancelling the calling task closes the client like ``close()``.
     ///
     /// When it returns or throws, the client is closed: waiting requests and agent streams
@@ -71,6 +72,8 @@ extension WebSocketClient {
         // 0 for the first connect; n for the n-th reconnect attempt since a connection opened.
         var attempt = 0
         var lastError: StreamingError?
+        // How the server closed the last connection: 1012 means reconnect now.
+        var lastCloseCode: CloseCode?
         while !isClosing {
             if attempt > 0 {
                 guard policy.allows(attempt: attempt) else {
@@ -78,7 +81,8 @@ extension WebSocketClient {
                     disconnected(Disconnection(error: error, willReconnect: false))
                     return .failure(error)
                 }
-                await closeRequested.wait(atMost: policy.delay(beforeAttempt: attempt, using: &random))
+                let delay = policy.delay(beforeAttempt: attempt, afterClose: lastCloseCode, using: &random)
+                if delay > .zero { await closeRequested.wait(atMost: delay) }
                 if isClosing { break }
                 let handlers = callbacks.withLock { $0.reconnect }
                 for handler in handlers { handler(attempt) }
@@ -87,6 +91,7 @@ extension WebSocketClient {
             case .failedToConnect(let error):
                 logger.debug("connect failed", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
                 lastError = error
+                lastCloseCode = nil
                 attempt += 1
             case .ended(let closeCode, let error):
                 let closing = isClosing
@@ -96,6 +101,7 @@ extension WebSocketClient {
                     return .failure(error ?? .connection("the server closed the connection (\(closeCode.map(\.description) ?? "no code"))"))
                 }
                 lastError = error
+                lastCloseCode = closeCode
                 attempt = 1
             }
         }

@@ -10,7 +10,8 @@ import StreamingDomain
 /// | --- | --- |
 /// | `POST /v1/agents/{name}/stream` | starts an agent stream from `{"input": TEXT}` (optional `"id"`) and sends its frames as Server-Sent Events |
 /// | `GET /v1/streams/{id}` | the frames of a running or recently finished stream as Server-Sent Events, after `Last-Event-ID` when given |
-/// | `GET /health` | `{"status":"ok"}` |
+/// | `GET /health` | `{"status":"ok"}` while the process runs (liveness) |
+/// | `GET /health/ready` | `{"status":"ready"}`; 503 `{"status":"draining"}` once a shutdown began (readiness) |
 /// | `GET /stats` | the hub's figures as JSON, plus ``Options/extraStats`` |
 /// | `GET /metrics` | ``Options/metrics``'s Prometheus text, when set |
 ///
@@ -22,7 +23,8 @@ import StreamingDomain
 /// Failures answer with the protocol's error object, `{"type":"error","code":...,"message":...}`,
 /// and the status that fits the code: 400 `invalid_message`, 401 `unauthorized`,
 /// 403 `forbidden`, 404 `not_found` (410 when the frames a reader asks for are no longer
-/// kept), 413 `too_large`, 503 `server_busy`.
+/// kept), 413 `too_large`, 503 `server_busy`, and 503 `shutting_down` for a stream asked for
+/// while the server drains.
 ///
 /// When the hub requires authentication, the stream routes do too: a bearer token in the
 /// `Authorization` header, or a `token` query parameter for a browser `EventSource`, which
@@ -84,6 +86,12 @@ public struct StreamingHTTPRoutes: Sendable {
         }
         router.get("/health") { _, _ in
             JSONResponse.response { $0.field("status", "ok") }
+        }
+        router.get("/health/ready") { _, _ in
+            // A draining server answers 503 at once, so a load balancer stops sending it clients.
+            hub.isReady
+                ? JSONResponse.response { $0.field("status", "ready") }
+                : JSONResponse.response(status: .serviceUnavailable) { $0.field("status", "draining") }
         }
         router.get("/stats") { _, _ in
             await statsResponse()

@@ -6,7 +6,7 @@ import StreamingApplication
 ///
 /// Refusals are plain HTTP answers, so a client learns why without speaking WebSocket:
 /// 404 for another path, 403 for an origin not allowed, 401 for a refused token, 503 when
-/// the hub is full.
+/// the hub is full or draining.
 struct UpgradeAdmission: Sendable {
     let hub: ConnectionHub
     let options: WebSocketServerOptions
@@ -30,7 +30,10 @@ struct UpgradeAdmission: Sendable {
         {
             return .refuse(.forbidden, "origin \(origin) is not allowed")
         }
-        guard hub.hasRoomForConnection() else { return .refuse(.serviceUnavailable, "the server is at its connection limit") }
+        guard hub.hasRoomForConnection() else {
+            let reason = hub.isDraining ? "the server is shutting down; connect again" : "the server is at its connection limit"
+            return .refuse(.serviceUnavailable, reason)
+        }
 
         var identity: String?
         if let token = Self.token(headers: head.headers, query: query) {

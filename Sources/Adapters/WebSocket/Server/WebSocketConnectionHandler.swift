@@ -104,10 +104,11 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
             context.fireUserInboundEventTriggered(event)
             return
         }
-        // Hummingbird's graceful shutdown waits for every child channel to close.
+        // Hummingbird's graceful shutdown waits for every child channel to close. The hub
+        // closes an idle connection now with 1012 (reconnect at once, elsewhere); one that
+        // waits for a running stream while the hub drains is closed when the stream ends.
         if let connection {
-            connection.sink.close(code: .goingAway, reason: "server shutting down")
-            hub.disconnect(connection, code: .goingAway)
+            hub.quiesce(connection)
         } else {
             context.close(promise: nil)
         }

@@ -79,6 +79,16 @@ enum EnvironmentValue {
         return duration
     }
 
+    static let graceExpectation =
+        "a number of seconds from 0 to \(maximumSeconds), such as 30 or 2.5"
+
+    /// Seconds as ``positiveSeconds(_:)`` reads them, or zero (`0`, `0.0`).
+    static func nonNegativeSeconds(_ text: String) -> Duration? {
+        let zero = !text.isEmpty && text.first != "." && text.last != "."
+            && text.allSatisfy { $0 == "0" || $0 == "." } && text.filter { $0 == "." }.count <= 1
+        return zero ? .zero : positiveSeconds(text)
+    }
+
     static func logLevel(_ text: String) -> Logger.Level? {
         Logger.Level(rawValue: text.lowercased())
     }

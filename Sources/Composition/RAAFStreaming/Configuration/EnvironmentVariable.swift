@@ -71,6 +71,8 @@ extension StreamingConfiguration {
         case logLevel = "RAAF_LOG_LEVEL"
         /// The log line format, `text` or `json`.
         case logFormat = "RAAF_LOG_FORMAT"
+        /// How long a shutdown drains running streams and jobs, in seconds (`30`, `2.5`, `0`).
+        case shutdownGrace = "SHUTDOWN_GRACE"
 
         /// The variable's name, as it is spelled in the environment.
         public var name: String { rawValue }
@@ -114,6 +116,7 @@ extension StreamingConfiguration {
             case .simulationDelay: "provider.simulation_delay"
             case .logLevel: "logging.level"
             case .logFormat: "logging.format"
+            case .shutdownGrace: "server.shutdown_grace"
             }
         }
 

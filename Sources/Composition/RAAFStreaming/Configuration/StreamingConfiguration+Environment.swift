@@ -53,6 +53,11 @@ extension StreamingConfiguration {
         {
             config.logging.format = format
         }
+        if let grace = try reader.parsed(
+            .shutdownGrace, EnvironmentValue.graceExpectation, EnvironmentValue.nonNegativeSeconds)
+        {
+            config.server.shutdownGrace = grace
+        }
         return config
     }
 

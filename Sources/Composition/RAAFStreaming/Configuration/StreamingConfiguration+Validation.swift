@@ -43,6 +43,7 @@ extension StreamingConfiguration {
         check.integer("streaming.max_retained_streams", streaming.maxRetainedStreams, .nonNegative)
         check.integer("streaming.max_active_streams", streaming.maxActiveStreams, .positive)
 
+        check.duration("server.shutdown_grace", server.shutdownGrace, .nonNegative)
         check.integer("async.pool_size", async.poolSize, .positive)
         check.integer("async.queue_size", async.queueSize, .nonNegative)
         check.duration("async.thread_timeout", async.threadTimeout, .positive)

@@ -30,6 +30,8 @@ public struct StreamingConfiguration: Sendable, Equatable {
     public var provider: ProviderSettings
     /// Logging settings (`logging.*`).
     public var logging: LoggingSettings
+    /// Process settings of `serve` and `worker` (`server.*`): the shutdown grace.
+    public var server: ServerSettings
 
     /// Creates a configuration holding every default.
     public init() {
@@ -41,6 +43,7 @@ public struct StreamingConfiguration: Sendable, Equatable {
         chat = ChatSettings()
         provider = ProviderSettings()
         logging = LoggingSettings()
+        server = ServerSettings()
     }
 }
 
@@ -49,7 +52,7 @@ extension StreamingConfiguration: CustomStringConvertible, CustomDebugStringConv
     public var description: String {
         "StreamingConfiguration(websocket: \(websocket), streaming: \(streaming), async: \(async), "
             + "background: \(background), events: \(events), chat: \(chat), provider: \(provider), "
-            + "logging: \(logging))"
+            + "logging: \(logging), server: \(server))"
     }
 
     /// The same text as ``description``: secrets are masked here too.

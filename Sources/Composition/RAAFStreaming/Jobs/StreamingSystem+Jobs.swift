@@ -26,7 +26,7 @@ extension StreamingSystem {
     }
 
     /// A background processor over `queue` with the configured workers, retries and
-    /// backoff, and the built-in jobs registered.
+    /// backoff, the shutdown grace of `server.shutdown_grace`, and the built-in jobs registered.
     public func backgroundProcessor(
         queue: any JobQueue,
         workers: Int? = nil,
@@ -39,7 +39,8 @@ extension StreamingSystem {
                 workers: workers ?? background.workers,
                 lease: lease,
                 backoff: RetryBackoff(base: background.retryDelay, cap: .seconds(600)),
-                maxAttempts: background.retryCount + 1
+                maxAttempts: background.retryCount + 1,
+                shutdownGrace: configuration.server.shutdownGrace
             ),
             logger: logger(LogLabel.background)
         )

@@ -5,6 +5,15 @@ import ServiceLifecycle
 import StreamingApplication
 import StreamingDomain
 import StreamingWebSocket
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The real-time server of a ``StreamingSystem``: a ``ConnectionHub`` with its agent streams
 /// and chat rooms (``ChatService``) behind one Hummingbird HTTP server (the WebSocket endpoint
@@ -17,10 +26,16 @@ import StreamingWebSocket
 /// try await server.run()   // until SIGTERM or SIGINT, then a graceful shutdown
 /// ```
 ///
-/// A graceful shutdown (a signal, or ``shutdown()``) first shuts the hub down (new streams
-/// and connections are refused, running streams end with a `cancelled` error frame, WebSocket
-/// clients are closed with 1001), so every open event stream completes; then the HTTP server
-/// stops accepting and finishes its in-flight requests.
+/// A graceful shutdown (SIGTERM or SIGINT, or ``shutdown()``) first drains, so a deploy loses
+/// no answer in flight (``ConnectionHub/drain(grace:work:stopNow:pollInterval:)``): new
+/// WebSocket connections are refused with 503, new streams and chat answers with
+/// `shutting_down`, `/health/ready` answers 503, idle connections are closed with 1012 (the
+/// client reconnects at once, to another node), and every running stream and chat answer goes
+/// on to its end, its connection closed with 1012 after it. Once the last one ends, or when
+/// `server.shutdown_grace` runs out, or at a second SIGTERM or SIGINT (or ``stopDrainNow()``),
+/// what still runs is stopped, each stream with a final `error` frame coded `shutting_down`.
+/// Then the chat rooms and the hub shut down and the HTTP server stops accepting and finishes
+/// its in-flight requests.
 ///
 /// Pass port 0 to let the system pick a free port and read it from ``waitUntilListening()``.
 public final class RealtimeServer: Sendable {
@@ -37,6 +52,11 @@ public final class RealtimeServer: Sendable {
 
     private let group: ServiceGroup
     private let listening: ListeningState
+    private let handlesSignals: Bool
+    /// Set to end a drain at once (a second signal, ``stopDrainNow()``).
+    private let drainStop = OneWaySignal()
+    /// SIGTERMs and SIGINTs received: the first starts the drain, the second ends it.
+    private let signalsReceived = Atomic<Int>(0)
 
     /// Creates a server; nothing listens until ``run()``.
     /// - Parameters:
@@ -119,9 +139,11 @@ public final class RealtimeServer: Sendable {
         self.metrics = metrics
         self.host = bindHost
         self.listening = listening
-        // Graceful shutdown runs in reverse order: chat first (answers stop, members still
-        // hear it, every message is written), then the hub, so open event streams end, then
-        // the HTTP server, which waits for its in-flight requests.
+        self.handlesSignals = handlesSignals
+        // Graceful shutdown runs in reverse order: the drain first (while the HTTP server
+        // still answers, so it can refuse with 503), then chat (nothing left to stop; every
+        // message is written), then the hub, then the HTTP server, which waits for its
+        // in-flight requests.
         self.group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [
@@ -129,6 +151,10 @@ public final class RealtimeServer: Sendable {
                     .init(service: ConnectionHubService(hub: hub)),
                     .init(service: ChatRoomsService(chat: chat)),
                     .init(service: MemoryTrimService()),
+                    .init(
+                        service: DrainService(
+                            hub: hub, work: [chat.drainWork], grace: configuration.server.shutdownGrace, stopNow: drainStop)
+                    ),
                 ],
                 gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [],
                 logger: logger
@@ -140,6 +166,12 @@ public final class RealtimeServer: Sendable {
     ///
     /// - Throws: When the server cannot start (the port is taken) or a service fails.
     public func run() async throws {
+        // swift-service-lifecycle acts on the first signal only: a second one during the
+        // drain stops it at once.
+        let watcher = handlesSignals ? SignalWatcher([SIGTERM, SIGINT]) { [self] in
+            if signalsReceived.add(1, ordering: .relaxed).newValue >= 2 { drainStop.set() }
+        } : nil
+        defer { watcher?.cancel() }
         do {
             try await group.run()
         } catch {
@@ -153,6 +185,13 @@ public final class RealtimeServer: Sendable {
     /// time, also before ``run()`` (the server then stops as soon as it has started).
     public func shutdown() async {
         await group.triggerGracefulShutdown()
+    }
+
+    /// Ends a drain at once: the streams and answers still running are stopped, each with
+    /// its final `shutting_down` frame (what a second SIGTERM does). Before a shutdown it
+    /// makes the next drain stop at once.
+    public func stopDrainNow() {
+        drainStop.set()
     }
 
     /// The port the server listens on, once it does.
@@ -223,6 +262,22 @@ public final class RealtimeServer: Sendable {
 public enum RealtimeServerError: Error, Sendable, Equatable {
     /// ``RealtimeServer/run()`` ended before the server listened.
     case stoppedBeforeListening
+}
+
+/// Drains the hub at the start of a graceful shutdown; the last service of the group, so the
+/// first to shut down, while the HTTP server still answers (refusals, `/health/ready`).
+struct DrainService: Service {
+    let hub: ConnectionHub
+    let work: [DrainWork]
+    let grace: Duration
+    let stopNow: OneWaySignal
+
+    func run() async {
+        // Returns when the group's graceful shutdown begins (throws when cancelled: drain at
+        // once then, which `drain` does for a cancelled task).
+        try? await gracefulShutdown()
+        await hub.drain(grace: grace, work: work, stopNow: stopNow)
+    }
 }
 
 /// Runs a ``ConnectionHub`` as a swift-service-lifecycle service, beside the HTTP server:
