@@ -108,11 +108,16 @@ struct ServerSentEventStreamTests {
         }
     }
 
-    @Test("a graceful shutdown ends an open event stream with a cancelled error frame")
-    func shutdownEndsStreams() async throws {
+    @Test("a graceful shutdown lets an open event stream finish; with no grace left it ends with shutting_down",
+          arguments: [Duration.seconds(30), .zero])
+    func shutdownDrainsStreams(grace: Duration) async throws {
         let seen = Locked<[ServerSentEvent]>([])
         // Small chunks, 20 ms apart: the first event arrives long before the run ends.
-        try await HTTPTestServer.with({ $0.provider.simulationDelay = .milliseconds(20); $0.streaming.chunkSize = 4 }) { server in
+        try await HTTPTestServer.with({
+            $0.provider.simulationDelay = .milliseconds(20)
+            $0.streaming.chunkSize = 4
+            $0.server.shutdownGrace = grace
+        }) { server in
             let response = try await server.post("/v1/agents/support/stream", json: HTTPTestServer.requestBody(input: "hi"))
             var reader = EventReader(response)
             let first = try #require(try await reader.next())
@@ -122,8 +127,12 @@ struct ServerSentEventStreamTests {
             seen.withLock { $0.append(contentsOf: rest) }
         }
         let events = seen.value
-        #expect(events.last?.event == "error")
-        #expect(try events.last?.json()["code"] as? String == "cancelled")
+        if grace > .zero {
+            #expect(events.last?.event == "complete")
+        } else {
+            #expect(events.last?.event == "error")
+            #expect(try events.last?.json()["code"] as? String == "shutting_down")
+        }
         #expect(events.map(\.id) == (1...events.count).map { String($0) })
     }
 }
