@@ -11,8 +11,7 @@ public struct CoalesceProcessor: StreamProcessor {
     public let interval: Duration
     public let maxBytes: Int
     private let clock: any Clock<Duration>
-    private var held = ""
-    private var deadline: HoldDeadline?
+    private var held = HeldText()
 
     public init(interval: Duration, maxBytes: Int = 8192, clock: any Clock<Duration> = ContinuousClock()) {
         precondition(interval > .zero, "interval must be above zero")
@@ -24,40 +23,31 @@ public struct CoalesceProcessor: StreamProcessor {
 
     public var holdsEventsInTime: Bool { true }
 
-    public var holdExpiry: HoldExpiry? { deadline?.expiry }
+    public var holdExpiry: HoldExpiry? { held.expiry }
 
     public mutating func process(_ event: StreamEvent, into output: inout StreamOutput) async throws {
         guard case .content(let text) = event.kind else {
-            flush(into: &output)
+            held.flush(into: &output)
             output.emit(event)
             return
         }
-        if deadline == nil {
-            deadline = .after(interval, on: clock)
-        }
-        held += text
-        if held.utf8.count >= maxBytes || deadline?.isDue() == true {
-            flush(into: &output)
+        held.startWaiting(interval, on: clock)
+        held.text += text
+        if held.text.utf8.count >= maxBytes || held.isDue {
+            held.flush(into: &output)
         }
     }
 
     public mutating func expire(into output: inout StreamOutput) async throws {
-        if deadline?.isDue() == true { flush(into: &output) }
+        held.flushIfDue(into: &output)
     }
 
     public mutating func finish(into output: inout StreamOutput) async throws {
-        flush(into: &output)
+        held.flush(into: &output)
     }
 
     public mutating func handleError(_ error: any Error, into output: inout StreamOutput) async throws -> any Error {
-        flush(into: &output)
+        held.flush(into: &output)
         return error
-    }
-
-    private mutating func flush(into output: inout StreamOutput) {
-        deadline = nil
-        guard !held.isEmpty else { return }
-        output.emit(.content(held))
-        held = ""
     }
 }

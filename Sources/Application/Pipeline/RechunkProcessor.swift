@@ -17,12 +17,10 @@ public struct RechunkProcessor: StreamProcessor {
     /// The longest text is held before it goes out in a shorter piece.
     public let maxDelay: Duration
     private let clock: any Clock<Duration>
-    private var buffer = ""
-    /// An upper bound of `buffer.count`, kept without counting on every delta:
+    private var held = HeldText()
+    /// An upper bound of `held.text.count`, kept without counting on every delta:
     /// appending text can merge characters at the seam but never add more than it has.
     private var countBound = 0
-    /// When the oldest held text falls due; `nil` while nothing is held.
-    private var deadline: HoldDeadline?
 
     public init(chunkSize: Int, maxDelay: Duration = .milliseconds(250), clock: any Clock<Duration> = ContinuousClock()) {
         precondition(chunkSize > 0, "chunkSize must be positive")
@@ -34,7 +32,7 @@ public struct RechunkProcessor: StreamProcessor {
 
     public var holdsEventsInTime: Bool { true }
 
-    public var holdExpiry: HoldExpiry? { deadline?.expiry }
+    public var holdExpiry: HoldExpiry? { held.expiry }
 
     public mutating func process(_ event: StreamEvent, into output: inout StreamOutput) async throws {
         guard case .content(let text) = event.kind else {
@@ -42,30 +40,30 @@ public struct RechunkProcessor: StreamProcessor {
             output.emit(event)
             return
         }
-        buffer += text
+        held.text += text
         countBound += text.count
         if countBound > chunkSize {
-            countBound = buffer.count
+            countBound = held.text.count
             while countBound > chunkSize {
-                let end = buffer.index(buffer.startIndex, offsetBy: chunkSize)
-                output.emit(.content(String(buffer[..<end])))
-                buffer = String(buffer[end...])
+                let end = held.text.index(held.text.startIndex, offsetBy: chunkSize)
+                output.emit(.content(String(held.text[..<end])))
+                held.text = String(held.text[end...])
                 countBound -= chunkSize
             }
             // What is left arrived last: its wait starts now.
-            deadline = nil
+            held.resetWait()
         }
-        if buffer.isEmpty {
-            deadline = nil
-        } else if deadline == nil {
-            deadline = .after(maxDelay, on: clock)
-        } else if deadline?.isDue() == true {
+        if held.text.isEmpty {
+            held.resetWait()
+        } else if held.isDue {
             flush(into: &output)
+        } else {
+            held.startWaiting(maxDelay, on: clock)
         }
     }
 
     public mutating func expire(into output: inout StreamOutput) async throws {
-        if deadline?.isDue() == true { flush(into: &output) }
+        if held.isDue { flush(into: &output) }
     }
 
     public mutating func finish(into output: inout StreamOutput) async throws {
@@ -79,10 +77,7 @@ public struct RechunkProcessor: StreamProcessor {
     }
 
     private mutating func flush(into output: inout StreamOutput) {
-        deadline = nil
-        guard !buffer.isEmpty else { return }
-        output.emit(.content(buffer))
-        buffer = ""
+        held.flush(into: &output)
         countBound = 0
     }
 }
