@@ -27,9 +27,6 @@ extension InteropTests {
             }
             env["CHAT_STORE"] = "memory"
             env["OPENAI_BASE_URL"] = "http://127.0.0.1:\(modelPort)/v1"
-            // Answer text goes out as soon as more than 16 characters of it arrived; the
-            // model's first chunk (28) is longer, so it never waits for re-chunking.
-            env["STREAMING_CHUNK_SIZE"] = "16"
             env.merge(environment) { _, new in new }
             let child = try RunningChild(
                 try ChildProcess.built("raaf-streaming"), ["serve", "--host", "127.0.0.1", "--port", "0"],
