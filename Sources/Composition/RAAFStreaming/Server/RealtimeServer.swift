@@ -49,6 +49,8 @@ public final class RealtimeServer: Sendable {
     public let metrics: StreamingMetrics
     /// The address the server binds to.
     public let host: String
+    /// This server as a node of a cluster (`REDIS_URL`), or `nil` for a single node.
+    public let cluster: ClusterNode?
 
     private let group: ServiceGroup
     private let listening: ListeningState
@@ -87,12 +89,13 @@ public final class RealtimeServer: Sendable {
     ) throws {
         let configuration = system.configuration
         let logger = system.logger(LogLabel.websocket)
-        let streams = Self.makeStreamService(system)
+        let cluster = try system.makeClusterNode()
+        let streams = Self.makeStreamService(system, cluster: cluster?.streams)
         let hub = ConnectionHub(
             options: Self.hubOptions(configuration.websocket),
             streams: streams,
             authenticate: authenticate ?? Self.tokenVerifier(configuration.websocket.authTokens),
-            broadcaster: try system.makeBroadcaster(),
+            broadcaster: cluster?.broadcaster,
             logger: logger
         )
         let chat = system.chatService(hub: hub, store: try chatStore ?? system.makeChatStore())
@@ -135,6 +138,7 @@ public final class RealtimeServer: Sendable {
         )
 
         self.system = system
+        self.cluster = cluster
         self.hub = hub
         self.chat = chat
         self.metrics = metrics
@@ -176,9 +180,11 @@ public final class RealtimeServer: Sendable {
         do {
             try await group.run()
         } catch {
+            await cluster?.streamLog.close()
             listening.ended(error)
             throw error
         }
+        await cluster?.streamLog.close()
         listening.ended(nil)
     }
 
@@ -214,7 +220,7 @@ public final class RealtimeServer: Sendable {
 
     /// The stream service of `system`: its runner and pipeline, its agents by name, the replay
     /// limits of `streaming.*`.
-    static func makeStreamService(_ system: StreamingSystem) -> AgentStreamService {
+    static func makeStreamService(_ system: StreamingSystem, cluster: StreamCluster? = nil) -> AgentStreamService {
         let agents = system.agents
         let streaming = system.configuration.streaming
         return AgentStreamService(
@@ -227,6 +233,7 @@ public final class RealtimeServer: Sendable {
                 maxRetainedStreams: streaming.maxRetainedStreams,
                 maxActiveStreams: streaming.maxActiveStreams
             ),
+            cluster: cluster,
             logger: system.logger(LogLabel.streaming)
         )
     }
