@@ -261,6 +261,7 @@ let package = Package(
                 "StreamingWebSocket",
                 "RAAFStreaming",
                 "StreamingTestSupport",
+                "StreamingRedisTestSupport",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

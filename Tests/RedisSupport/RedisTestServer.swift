@@ -19,15 +19,18 @@ public final class RedisTestServer: Sendable {
     public let port: Int
     /// The password the server requires, if any.
     public let password: String?
+    /// Where it keeps its files, when given one.
+    public let directory: String?
     public var url: String { "redis://\(password.map { ":\($0)@" } ?? "")127.0.0.1:\(port)" }
     /// Our end of the shell's standard input, until closed.
     private let lifeline: Mutex<Int32?>
     private let exited: Flag
     private let logPath: String
 
-    private init(port: Int, password: String?, lifeline: Int32, exited: Flag, logPath: String) {
+    private init(port: Int, password: String?, directory: String?, lifeline: Int32, exited: Flag, logPath: String) {
         self.port = port
         self.password = password
+        self.directory = directory
         self.lifeline = Mutex(lifeline)
         self.exited = exited
         self.logPath = logPath
@@ -75,7 +78,7 @@ public final class RedisTestServer: Sendable {
             while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
             exited.set()
         }
-        let server = RedisTestServer(port: port, password: password, lifeline: lifeline, exited: exited, logPath: logPath)
+        let server = RedisTestServer(port: port, password: password, directory: directory, lifeline: lifeline, exited: exited, logPath: logPath)
         let probe = RedisConnection(configuration: RedisConfiguration(
             port: port, password: password, connectTimeout: .seconds(1), commandTimeout: .seconds(1)
         ))

@@ -108,7 +108,7 @@ extension AgentStreamService {
     }
 
     /// Feeds a mirror from the log until its final frame: live batches as they are appended,
-    /// and a watch of the record every third of the lease, which catches up on what Pub/Sub
+    /// and a watch of the record every sixth of the lease, which catches up on what Pub/Sub
     /// missed (a reconnect) and declares the stream lost when its node's lease expired.
     func feed(_ mirror: AgentStream, updates: AsyncStream<[StreamFrame]>, cluster: StreamCluster) async {
         await withTaskGroup(of: Void.self) { group in
@@ -147,7 +147,9 @@ extension AgentStreamService {
     }
 
     private func watch(_ mirror: AgentStream, cluster: StreamCluster) async {
-        let period = cluster.log.options.lease / 3
+        // A sixth of the lease (half a second at most): a lost node is declared within
+        // lease + period of its last write, 3.5 s with the default 3 s lease.
+        let period = min(cluster.log.options.lease / 6, .milliseconds(500))
         while !mirror.isFinished {
             do {
                 try await Task.sleep(for: period)

@@ -16,6 +16,7 @@ import sys
 
 import chat
 import churn
+import cluster
 import close_codes
 import drain
 import model_load
@@ -50,7 +51,7 @@ async def pubsub(url):
 
 
 SCENARIOS = {"pubsub": pubsub}
-for module in (protocol_errors, close_codes, transport, streams, chat, churn, drain, model_load):
+for module in (protocol_errors, close_codes, transport, streams, chat, churn, drain, model_load, cluster):
     SCENARIOS.update(module.SCENARIOS)
 
 

@@ -1,0 +1,164 @@
+"""Several `serve` processes, one Redis: what clients of a cluster see (issue 13).
+
+Every scenario takes the nodes' WebSocket URLs joined by commas, then its own arguments.
+
+- `cluster_publish URLS`: a publish on node 1 reaches subscribers on nodes 1, 2 and 3 in
+  order; a client on node 2 that did not subscribe gets nothing.
+- `cluster_follow URLS MODE`: a client on node 1 starts a stream on a paced model; a client on
+  node 2 follows it (`resume`). The scenario signals "following" and waits for the test's
+  signal, then checks what MODE promises:
+  - `follower_killed` (node 2 was SIGKILLed): the follower resumes on node 3 after the last
+    seq it saw; together its frames are 1..N once each, and the text equals the producer's.
+  - `producer_killed` (node 1 was SIGKILLed): the follower gets `node_lost` within 4 s; a
+    resume on node 3 replays the log up to that frame.
+  - `producer_stopped` (node 1 was SIGSTOPped): as `producer_killed`; then "lost" is
+    signalled, the test SIGCONTs node 1 and signals "continued": for 3 s no frame of the
+    stream comes after `node_lost`, and a resume on node 3 still ends with it.
+  - `redis_restarted` (redis-server was killed and started again): the follower's stream
+    ends with `complete` or a typed `error`, its seqs gapless; a resume on node 3 replays the
+    same frames; and a publish on node 1 reaches a subscriber on node 2 again.
+"""
+import asyncio
+import json
+import time
+
+import websockets
+
+from common import Mismatch, connect, expect, receive, send, signal, wait_signal
+from streams import StreamLog
+
+TEXT = "Tell me everything about streaming, in detail."
+
+
+async def cluster_publish(urls):
+    first, second, third = urls.split(",")
+    sender, hello = await connect(first)
+    on_second, _ = await connect(second)
+    on_third, _ = await connect(third)
+    bystander, _ = await connect(second)
+    for ws in (sender, on_second, on_third):
+        await send(ws, {"type": "subscribe", "channel": "prices"})
+        reply = await receive(ws)
+        expect(reply == {"type": "subscribed", "channel": "prices"}, f"subscribe reply {reply}")
+    for n in range(1, 21):
+        await send(sender, {"type": "publish", "channel": "prices", "data": {"n": n}})
+    for name, ws in (("node 1", sender), ("node 2", on_second), ("node 3", on_third)):
+        numbers = []
+        while len(numbers) < 20:
+            frame = await receive(ws)
+            expect(frame.get("type") == "message" and frame.get("channel") == "prices", f"{name}: {frame}")
+            expect(frame.get("from") == hello["client_id"], f"{name}: from {frame.get('from')}")
+            numbers.append(frame["data"]["n"])
+        expect(numbers == list(range(1, 21)), f"{name} got {numbers}")
+    await send(bystander, {"type": "ping"})
+    expect(await receive(bystander) == {"type": "pong"}, "the bystander got a message it did not subscribe to")
+    for ws in (sender, on_second, on_third, bystander):
+        await ws.close()
+    return "OK"
+
+
+async def read_until_end(ws, log, timeout=30):
+    """Adds frames of `log`'s stream until its end frame or the connection closes."""
+    deadline = time.monotonic() + timeout
+    while log.end is None:
+        try:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), max(0.1, deadline - time.monotonic())))
+        except websockets.exceptions.ConnectionClosed:
+            return False
+        if frame.get("id") == log.id and "seq" in frame:
+            log.add(frame)
+    return True
+
+
+async def resume(url, stream_id, after_seq):
+    ws, _ = await connect(url)
+    await send(ws, {"type": "resume", "id": stream_id, "after_seq": after_seq})
+    reply = await receive(ws)
+    expect(reply.get("type") == "resumed", f"resume of {stream_id} on another node: {reply}")
+    return ws, StreamLog(stream_id, after_seq)
+
+
+async def cluster_follow(urls, mode):
+    first, second, third = urls.split(",")
+    stream_id = f"cluster-{mode}"
+    producer, _ = await connect(first)
+    await send(producer, {"type": "agent_stream", "id": stream_id, "agent": "assistant", "input": TEXT})
+    produced = StreamLog(stream_id)
+    while produced.last_seq < 3:
+        produced.add(await receive(producer))
+    follower, followed = await resume(second, stream_id, 0)
+    while followed.last_seq < 8:
+        frame = await receive(follower)
+        if "seq" in frame:
+            followed.add(frame)
+    producing = asyncio.ensure_future(read_until_end(producer, produced, timeout=60))
+    signal("following")
+
+    if mode == "follower_killed":
+        await wait_signal("killed")
+        expect(not await read_until_end(follower, followed, timeout=10), "the killed node's connection stayed open")
+        elsewhere, rest = await resume(third, stream_id, followed.last_seq)
+        expect(await read_until_end(elsewhere, rest), "the resumed stream did not end")
+        expect(await producing, "the producer's stream did not end")
+        expect(produced.end["type"] == "complete", f"the producer's stream ended with {produced.end}")
+        expect(rest.end == produced.end, f"ends differ: {rest.end} / {produced.end}")
+        expect(followed.text + rest.text == produced.text, "the text across two nodes differs from the producer's")
+        return {"seqs": followed.last_seq, "resumed_after": len(followed.content), "total": produced.last_seq}
+
+    if mode in ("producer_killed", "producer_stopped"):
+        await wait_signal("killed")
+        started = time.monotonic()
+        expect(await read_until_end(follower, followed, timeout=10), "the follower's connection closed")
+        took = time.monotonic() - started
+        expect(followed.end.get("code") == "node_lost", f"the follower's stream ended with {followed.end}")
+        expect(took <= 4.0, f"node_lost came {took:.2f} s after the producer stopped")
+        replay_ws, replay = await resume(third, stream_id, 0)
+        expect(await read_until_end(replay_ws, replay), "the replay did not end")
+        expect(replay.last_seq == followed.last_seq and replay.end == followed.end, f"replay {replay.end} / {followed.end}")
+        expect(replay.text == followed.text, "the replay's text differs from what the follower saw")
+        if mode == "producer_stopped":
+            signal("lost")
+            await wait_signal("continued")
+            late = []
+            try:
+                while True:
+                    late.append(json.loads(await asyncio.wait_for(follower.recv(), 3)))
+            except (asyncio.TimeoutError, websockets.exceptions.ConnectionClosed):
+                pass
+            late = [frame for frame in late if frame.get("id") == stream_id]
+            expect(not late, f"frames after the fence: {late}")
+            again_ws, again = await resume(third, stream_id, 0)
+            expect(await read_until_end(again_ws, again), "the second replay did not end")
+            expect(again.last_seq == followed.last_seq and again.end == followed.end, f"the log moved on after the fence: {again.end}")
+        producing.cancel()
+        return {"took": round(took, 2), "last_seq": followed.last_seq}
+
+    if mode == "redis_restarted":
+        await wait_signal("restarted")
+        expect(await read_until_end(follower, followed, timeout=60), "the follower's connection closed")
+        end = followed.end
+        expect(end["type"] == "complete" or end.get("code") in ("cluster_unavailable", "node_lost"),
+               f"the stream ended with an untyped frame: {end}")
+        replay_ws, replay = await resume(third, stream_id, 0)
+        expect(await read_until_end(replay_ws, replay), "the replay did not end")
+        expect(replay.end == end and replay.text == followed.text, f"the replay differs: {replay.end} / {end}")
+        sub, _ = await connect(second)
+        await send(sub, {"type": "subscribe", "channel": "after-restart"})
+        expect((await receive(sub)).get("type") == "subscribed", "subscribe after the restart")
+        pub, _ = await connect(first)
+        deadline = time.monotonic() + 10
+        got = None
+        while got is None and time.monotonic() < deadline:
+            await send(pub, {"type": "publish", "channel": "after-restart", "data": 1})
+            try:
+                got = await receive(sub, timeout=0.5)
+            except asyncio.TimeoutError:
+                pass
+        expect(got is not None and got.get("type") == "message", f"no publish across nodes after the restart: {got}")
+        producing.cancel()
+        return {"end": end["type"], "code": end.get("code"), "last_seq": followed.last_seq}
+
+    raise Mismatch(f"unknown mode {mode}")
+
+
+SCENARIOS = {"cluster_publish": cluster_publish, "cluster_follow": cluster_follow}
