@@ -66,7 +66,9 @@ final class StreamLogWriter: Sendable {
             let final = batch.last!.isFinal
             if final, finalQueuedAt == nil { finalQueuedAt = .now }
             do {
+                let started = ContinuousClock.now
                 try await cluster.log.append(batch, to: stream.id, node: cluster.nodeID, final: final)
+                cluster.counters.appended(frames: batch.count, took: .now - started)
                 backoff = .milliseconds(20)
                 let finished = state.withLock { state -> Bool in
                     state.pending.removeFirst(min(batch.count, state.pending.count))
@@ -87,6 +89,7 @@ final class StreamLogWriter: Sendable {
                     state.withLock { $0.done = true }
                     return
                 }
+                cluster.counters.failed()
                 logger.warning("appending to the stream log failed; retrying", metadata: ["stream": "\(stream.id)", "error": "\(error)"])
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(1))
