@@ -78,7 +78,12 @@ let package = Package(
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
         .target(
             name: "StreamingRedis",
-            dependencies: ["StreamingApplication", "CHiredis"],
+            dependencies: [
+                "StreamingApplication",
+                "CHiredis",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Sources/Adapters/Redis",
             swiftSettings: swiftSettings
         ),
@@ -191,9 +196,17 @@ let package = Package(
         // Helpers shared by the test targets: waiting on conditions, child processes, fakellm.
         .target(
             name: "StreamingTestSupport",
-            dependencies: ["StreamingApplication", "StreamingRedis"],
+            dependencies: ["StreamingApplication"],
             path: "Tests/Support",
             exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        // A throwaway redis-server for the tests that need one; apart, so that the Domain and
+        // Application tests never link hiredis.
+        .target(
+            name: "StreamingRedisTestSupport",
+            dependencies: ["StreamingTestSupport", "StreamingRedis"],
+            path: "Tests/RedisSupport",
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "DomainTests", dependencies: ["StreamingDomain"], swiftSettings: swiftSettings),
@@ -220,7 +233,19 @@ let package = Package(
         ),
         .testTarget(
             name: "RedisAdapterTests",
-            dependencies: ["StreamingRedis", "StreamingTestSupport"],
+            dependencies: ["StreamingRedis", "StreamingTestSupport", "StreamingRedisTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ClusterTests",
+            dependencies: [
+                "StreamingApplication",
+                "StreamingMemory",
+                "StreamingRedis",
+                "StreamingTestSupport",
+                "StreamingRedisTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -230,7 +255,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkerTests",
-            dependencies: ["RAAFStreaming", "StreamingTestSupport"],
+            dependencies: ["RAAFStreaming", "StreamingTestSupport", "StreamingRedisTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -254,6 +279,7 @@ let package = Package(
             dependencies: [
                 "RAAFStreaming",
                 "StreamingTestSupport",
+                "StreamingRedisTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -74,8 +74,11 @@ extension ConnectionHub {
         case .auth(let token):
             try authenticate(connection, token: token)
         case .subscribe(let channel):
-            try subscribe(connection, to: channel)
-            send(ServerFrame.subscribed(channel), to: connection)
+            // In a cluster, `subscribed` means messages of every node reach the client now.
+            let ready = try subscribe(connection, to: channel) { [weak self] in
+                self?.send(ServerFrame.subscribed(channel), to: connection)
+            }
+            if ready { send(ServerFrame.subscribed(channel), to: connection) }
         case .unsubscribe(let channel):
             unsubscribe(connection, from: channel)
             send(ServerFrame.unsubscribed(channel), to: connection)

@@ -77,6 +77,10 @@ extension StreamingConfiguration {
         case logFormat = "RAAF_LOG_FORMAT"
         /// How long a shutdown drains running streams and jobs, in seconds (`30`, `2.5`, `0`).
         case shutdownGrace = "SHUTDOWN_GRACE"
+        /// This node's name in a cluster (with `REDIS_URL`).
+        case nodeID = "RAAF_NODE_ID"
+        /// Connections to Redis in the pool of commands (jobs, stream logs).
+        case redisPoolSize = "REDIS_POOL_SIZE"
 
         /// The variable's name, as it is spelled in the environment.
         public var name: String { rawValue }
@@ -123,6 +127,8 @@ extension StreamingConfiguration {
             case .logLevel: "logging.level"
             case .logFormat: "logging.format"
             case .shutdownGrace: "server.shutdown_grace"
+            case .nodeID: "server.node_id"
+            case .redisPoolSize: "background.redis_pool_size"
             }
         }
 

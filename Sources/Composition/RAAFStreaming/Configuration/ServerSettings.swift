@@ -13,8 +13,25 @@ public struct ServerSettings: Sendable, Equatable {
     /// grace before handing them back to the queue.
     public var shutdownGrace: Duration
 
+    /// This node's name in a cluster (when `REDIS_URL` is set): `RAAF_NODE_ID`, setting
+    /// `server.node_id`; letters, digits, `.`, `_`, `-` and `:`, at most 64. `nil` (the default)
+    /// names it by host name, process id and a random suffix (``StreamingSystem/nodeID``).
+    public var nodeID: String?
+
     /// Creates server settings; the grace defaults to 30 s.
-    public init(shutdownGrace: Duration = .seconds(30)) {
+    public init(shutdownGrace: Duration = .seconds(30), nodeID: String? = nil) {
         self.shutdownGrace = shutdownGrace
+        self.nodeID = nodeID
+    }
+
+    static let nodeIDExpectation = "a name of letters, digits, '.', '_', '-' or ':', at most 64 characters"
+
+    /// `text` if it is a valid node id.
+    static func nodeID(_ text: String) -> String? {
+        guard !text.isEmpty, text.utf8.count <= 64 else { return nil }
+        let allowed = text.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-:".unicodeScalars.contains(scalar))
+        }
+        return allowed ? text : nil
     }
 }

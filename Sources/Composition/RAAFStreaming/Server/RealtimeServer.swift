@@ -92,6 +92,7 @@ public final class RealtimeServer: Sendable {
             options: Self.hubOptions(configuration.websocket),
             streams: streams,
             authenticate: authenticate ?? Self.tokenVerifier(configuration.websocket.authTokens),
+            broadcaster: try system.makeBroadcaster(),
             logger: logger
         )
         let chat = system.chatService(hub: hub, store: try chatStore ?? system.makeChatStore())

@@ -37,6 +37,7 @@ struct ServerFigures: Sendable {
             ]
         ]
         if let chat { sections["chat"] = Self.chatSection(chat.stats) }
+        if let broadcaster = hub.broadcaster { sections["cluster"] = Self.clusterSection(broadcaster) }
         if let model = provider.requestStats { sections["model"] = ModelMetrics.statsSection(model) }
         let (queue, processor) = await jobFigures()
         if let queue {
@@ -60,6 +61,22 @@ struct ServerFigures: Sendable {
             ]
         }
         return sections
+    }
+
+    /// This node's view of the cluster: its id, its Redis connection, the channels it
+    /// receives, and the frames it published, relayed from other nodes, or could not write.
+    static func clusterSection(_ broadcaster: any Broadcaster) -> JSONValue {
+        let stats = broadcaster.stats
+        return [
+            "node_id": .string(broadcaster.nodeID),
+            "redis_connected": .bool(stats.connected),
+            "subscriptions": .int(stats.subscriptions),
+            "published": .int(stats.published),
+            "pending": .int(stats.pending),
+            "relayed": .int(stats.relayed),
+            "dropped": .int(stats.dropped),
+            "disconnects": .int(stats.disconnects),
+        ]
     }
 
     /// The chat figures with the Ruby gem's field names.
