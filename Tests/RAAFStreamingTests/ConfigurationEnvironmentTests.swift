@@ -74,7 +74,7 @@ struct ConfigurationEnvironmentTests {
     }
 
     @Test func unrelatedVariablesAreIgnored() throws {
-        let config = try StreamingConfiguration().applyingEnvironment(["PATH": "/usr/bin", "REDIS_POOL_SIZE": "x"])
+        let config = try StreamingConfiguration().applyingEnvironment(["PATH": "/usr/bin", "RAAF_NO_SUCH_SETTING": "x"])
         #expect(config == StreamingConfiguration())
     }
 
