@@ -24,14 +24,15 @@ extension InteropTests {
         /// Runs `count` streams at once, then `sequential` one after another, through `serve`
         /// in front of the TLS model server; returns the model server's view of both rounds.
         static func run(
-            alpn: String, count: Int, sequential: Int, serverMaxStreams: Int = 100, _ environment: [String: String] = [:]
+            alpn: String, count: Int, sequential: Int, serverMaxStreams: Int = 100, trustCA: Bool = true,
+            _ environment: [String: String] = [:]
         ) async throws -> (concurrent: JSONValue, sequential: JSONValue) {
             let folder = try await certificates()
             defer { try? FileManager.default.removeItem(at: folder) }
             let modelPort = try Loopback.freePort()
             var env = environment
             env["OPENAI_BASE_URL"] = "https://127.0.0.1:\(modelPort)/v1"
-            env["OPENAI_CA_FILE"] = folder.appendingPathComponent("ca.pem").path
+            if trustCA { env["OPENAI_CA_FILE"] = folder.appendingPathComponent("ca.pem").path }
             let (server, url) = try await ModelLoad.serve(modelPort: modelPort, env)
             defer { server.send(SIGKILL) }
             let ws = url.replacingOccurrences(of: "http://", with: "ws://") + "/ws"
@@ -85,6 +86,19 @@ extension InteropTests {
             #expect(sequential["completed"]?.intValue == 2)
             #expect(sequential["new_connections"] == .array([]), "\(sequential)")
             #expect(Self.connections(sequential).count == 1)
+        }
+
+        @Test("a model server whose certificate is not trusted: each stream ends with connection (the verification failure), nothing reaches the model")
+        func untrustedCertificate() async throws {
+            let (concurrent, _) = try await Self.run(
+                alpn: "h2", count: 2, sequential: 0, trustCA: false, ["OPENAI_CONNECT_TIMEOUT": "1"])
+            #expect(concurrent["requests"]?.intValue == 0)
+            #expect(concurrent["error_codes"] == .array([.string("connection"), .string("connection")]))
+            guard case .array(let errors)? = concurrent["errors"], let error = errors.first?.stringValue else {
+                Issue.record("no error message: \(concurrent)")
+                return
+            }
+            #expect(error.contains("CERTIFICATE_VERIFY_FAILED"), "\(error)")
         }
 
         @Test("HTTP/1.1 over TLS (the server offers no h2): 4 at once on 4 connections; 3 after them reuse a kept-alive one")
