@@ -27,6 +27,19 @@ extension InteropTests {
             alpn: String, count: Int, sequential: Int, serverMaxStreams: Int = 100, trustCA: Bool = true,
             _ environment: [String: String] = [:]
         ) async throws -> (concurrent: JSONValue, sequential: JSONValue) {
+            let result = try await scenario("tls_model_streams", trustCA: trustCA, environment) { modelPort, folder in
+                [String(modelPort), folder, alpn, String(count), String(sequential), String(serverMaxStreams)]
+            }
+            return (try #require(result["concurrent"]), try #require(result["sequential"]))
+        }
+
+        /// Runs a scenario of Interop/model_tls.py against `serve` in front of the TLS model
+        /// server; `arguments` gets the model's port and the certificates' folder. Checks that
+        /// `serve` ends with no model request in flight; returns the scenario's findings.
+        static func scenario(
+            _ name: String, trustCA: Bool = true, _ environment: [String: String],
+            arguments: (Int, String) -> [String]
+        ) async throws -> JSONValue {
             let folder = try await certificates()
             defer { try? FileManager.default.removeItem(at: folder) }
             let modelPort = try Loopback.freePort()
@@ -36,19 +49,18 @@ extension InteropTests {
             let (server, url) = try await ModelLoad.serve(modelPort: modelPort, env)
             defer { server.send(SIGKILL) }
             let ws = url.replacingOccurrences(of: "http://", with: "ws://") + "/ws"
-            let output = try await BackgroundScenario.run(
-                "tls_model_streams", url: ws,
-                [String(modelPort), folder.path, alpn, String(count), String(sequential), String(serverMaxStreams)]
-            ) { scenario in try await scenario.finish(timeout: .seconds(180)) }
+            let output = try await BackgroundScenario.run(name, url: ws, arguments(modelPort, folder.path)) { scenario in
+                try await scenario.finish(timeout: .seconds(180))
+            }
             #expect(output.status == 0, "\(output.transcript)")
             let result = try #require(output.result, "\(output.transcript)")
-            print("TLS model (\(alpn), \(count) at once, \(sequential) after): \(output.stdout.split(separator: "\n").last ?? "")")
+            print("\(name): \(output.stdout.split(separator: "\n").last ?? "")")
             let stats = try #require(try await ModelLoad.modelStats(url))
             #expect(stats["in_flight"]?.intValue == 0)
             #expect(stats["queue_timeouts"]?.intValue == 0)
             server.send(SIGTERM)
             #expect(try await server.waitForExit() == 0)
-            return (try #require(result["concurrent"]), try #require(result["sequential"]))
+            return result
         }
 
         static func connections(_ round: JSONValue) -> [JSONValue] {
@@ -86,6 +98,24 @@ extension InteropTests {
             #expect(sequential["completed"]?.intValue == 2)
             #expect(sequential["new_connections"] == .array([]), "\(sequential)")
             #expect(Self.connections(sequential).count == 1)
+        }
+
+        @Test("HTTP/2: 5 streams cancelled at their first chunk reset their streams and give their places back at once; 5 more at once fit on the same connection")
+        func cancelledStreamsGiveTheirPlacesBack() async throws {
+            // 5 streams a connection: had a cancelled request kept its place, the second round
+            // would need a second connection.
+            let result = try await Self.scenario("tls_model_cancel", ["OPENAI_MAX_STREAMS_PER_CONNECTION": "5"]) { port, folder in
+                [String(port), folder, "5"]
+            }
+            let cancelled = try #require(result["cancelled"])
+            let after = try #require(result["after"])
+            #expect(cancelled["http_versions"] == .array([.string("2")]))
+            #expect(cancelled["error_codes"] == .array(Array(repeating: .string("cancelled"), count: 5)))
+            #expect(cancelled["disconnects"]?.intValue == 5, "the model server saw every stream reset: \(cancelled)")
+            #expect(Self.connections(cancelled).count == 1)
+            #expect(after["completed"]?.intValue == 5)
+            #expect(after["new_connections"] == .array([]), "\(after)")
+            #expect(Self.connections(after) == Self.connections(cancelled))
         }
 
         @Test("a model server whose certificate is not trusted: each stream ends with connection (the verification failure), nothing reaches the model")

@@ -67,8 +67,10 @@ class TLSModel:
     """The ASGI app: Chat Completions streaming, recording each request's HTTP version and
     TCP connection."""
 
-    def __init__(self, gate):
+    def __init__(self, gate, pace=0.01):
         self.gate_count = gate
+        self.pace = pace  # seconds between an answer's pieces after the first
+        self.disconnects = 0  # answers whose stream the client reset before their end
         self.gate = asyncio.Event()
         self.open = 0
         self.max_open = 0
@@ -108,10 +110,17 @@ class TLSModel:
                 self.gate.set()  # fewer came at once: answer them, so the figures say so
             await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/event-stream")]})
             await send({"type": "http.response.body", "body": sse(FIRST), "more_body": True})
-            for piece in REST:
-                await asyncio.sleep(0.01)
-                await send({"type": "http.response.body", "body": sse(piece), "more_body": True})
-            await send({"type": "http.response.body", "body": sse(finish="stop") + b"data: [DONE]\n\n", "more_body": False})
+            disconnect = asyncio.ensure_future(receive())  # http.disconnect once the client resets
+            try:
+                for piece in REST:
+                    await asyncio.wait([disconnect], timeout=self.pace)
+                    if disconnect.done():
+                        self.disconnects += 1
+                        return
+                    await send({"type": "http.response.body", "body": sse(piece), "more_body": True})
+                await send({"type": "http.response.body", "body": sse(finish="stop") + b"data: [DONE]\n\n", "more_body": False})
+            finally:
+                disconnect.cancel()
         finally:
             self.open -= 1
             self.open_per_connection[connection] -= 1
@@ -184,8 +193,66 @@ async def tls_model_streams(url, model_port, cert_dir, alpn, count, sequential, 
     return {"concurrent": one, "sequential": two}
 
 
+async def stream_cancelled(url, tag):
+    """Starts a stream, cancels it at its first chunk; returns its last frame."""
+    ws, _ = await connect(url)
+    try:
+        await send(ws, {"type": "agent_stream", "id": tag, "agent": "assistant", "input": f"{tag} says hello"})
+        while True:
+            frame = await receive(ws, timeout=120)
+            if frame.get("id") != tag:
+                continue
+            if frame["type"] == "response_chunk":
+                await send(ws, {"type": "cancel", "id": tag})
+            if frame["type"] in ("complete", "error"):
+                return frame
+    finally:
+        await ws.close()
+
+
+async def tls_model_cancel(url, model_port, cert_dir, count):
+    """COUNT streams at once over HTTP/2 (answers of several seconds), each cancelled at its
+    first chunk; once the model server has seen every stream reset, COUNT more at once, which
+    run to their end. Prints the server's view of both rounds as one JSON line."""
+    from hypercorn.asyncio import serve
+    from hypercorn.config import Config
+
+    count = int(count)
+    model = TLSModel(count, pace=2.0)
+    config = Config()
+    config.bind = [f"127.0.0.1:{int(model_port)}"]
+    config.certfile = os.path.join(cert_dir, "server.pem")
+    config.keyfile = os.path.join(cert_dir, "server.key")
+    config.keep_alive_timeout = 120
+    config.accesslog = None
+    config.errorlog = None
+    stop = asyncio.Event()
+    server = asyncio.create_task(serve(model, config, shutdown_trigger=stop.wait))
+    try:
+        run = f"tlscancel{os.getpid()}"
+        first = await asyncio.gather(*(stream_cancelled(url, f"{run}-{i}") for i in range(count)))
+        deadline = time.monotonic() + 30
+        while model.disconnects < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        first_requests = list(model.requests)
+        model.pace, model.gate, model.open = 0.01, asyncio.Event(), 0
+        second = await asyncio.gather(*(stream_once(url, f"{run}b-{i}") for i in range(count)))
+        second_requests = model.requests[len(first_requests):]
+    finally:
+        stop.set()
+        await asyncio.wait_for(server, 10)
+    one, two = summary(first_requests, first), summary(second_requests, second)
+    one["disconnects"] = model.disconnects
+    two["new_connections"] = sorted(set(two["connections"]) - set(one["connections"]))
+    return {"cancelled": one, "after": two}
+
+
 async def make_certificates(_url, directory):
     return tls_certificates(directory)
 
 
-SCENARIOS = {"tls_model_streams": tls_model_streams, "tls_certificates": make_certificates}
+SCENARIOS = {
+    "tls_model_streams": tls_model_streams,
+    "tls_model_cancel": tls_model_cancel,
+    "tls_certificates": make_certificates,
+}
