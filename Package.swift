@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // Already under async-http-client; named for the model server's own CA (OPENAI_CA_FILE).
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // The real-time transport (issue 5): Hummingbird for HTTP, NIO handlers for the
         // WebSocket connection path, zlib through compress-nio for permessage-deflate.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -67,6 +69,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/Adapters/OpenAI",
             swiftSettings: swiftSettings

@@ -62,6 +62,10 @@ extension StreamingConfiguration {
         case openAIQueueTimeout = "OPENAI_QUEUE_TIMEOUT"
         /// How long connecting to the model server may take, in seconds.
         case openAIConnectTimeout = "OPENAI_CONNECT_TIMEOUT"
+        /// The most model requests on one HTTP/2 connection.
+        case openAIMaxStreamsPerConnection = "OPENAI_MAX_STREAMS_PER_CONNECTION"
+        /// A PEM file of certificate authorities trusted for the model server.
+        case openAICAFile = "OPENAI_CA_FILE"
         /// The default model name.
         case model = "RAAF_MODEL"
         /// A pause before each delta of the model, in milliseconds (`0`: none); the Ruby gem's
@@ -116,6 +120,8 @@ extension StreamingConfiguration {
             case .openAIMaxConnections: "provider.max_connections"
             case .openAIQueueTimeout: "provider.queue_timeout"
             case .openAIConnectTimeout: "provider.connect_timeout"
+            case .openAIMaxStreamsPerConnection: "provider.max_streams_per_connection"
+            case .openAICAFile: "provider.ca_file"
             case .model: "provider.model"
             case .simulationDelay: "provider.simulation_delay"
             case .logLevel: "logging.level"

@@ -108,6 +108,10 @@ extension StreamingConfiguration {
         {
             provider.connectTimeout = timeout
         }
+        if let value = try reader.integer(.openAIMaxStreamsPerConnection, .positive) {
+            provider.maxStreamsPerConnection = value
+        }
+        if let path = reader.text(.openAICAFile) { provider.caFile = path }
     }
 
     private func applyReplay(_ reader: EnvironmentReader, to streaming: inout StreamingSettings) throws {
