@@ -179,10 +179,10 @@ struct StreamTestCluster: Sendable {
 }
 
 func withStreamCluster(
-    nodes: Int, model: any ModelProvider, lease: Duration = .seconds(3),
+    nodes: Int, model: any ModelProvider, lease: Duration = .seconds(3), redisURL: String? = nil,
     authenticate: (@Sendable (String) -> String?)? = nil, _ body: @Sendable (StreamTestCluster) async throws -> Void
 ) async throws {
-    let url = try await SharedRedisServer.url()
+    let url = if let redisURL { redisURL } else { try await SharedRedisServer.url() }
     let namespace = SharedRedisServer.freshNamespace("streams")
     let options = StreamLogOptions(lease: lease, retention: .seconds(60), maxFrames: 1_000)
     var logs: [RedisStreamLog] = []
