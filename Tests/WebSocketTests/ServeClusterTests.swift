@@ -116,6 +116,36 @@ struct ServeClusterTests {
         }
     }
 
+    @Test("SIGTERM on the producing node: it runs the stream to its end and logs it; followers elsewhere get it whole")
+    func producerDrains() async throws {
+        try await Self.withCluster { cluster in
+            let output = try await BackgroundScenario.run("cluster_drain", url: cluster.joinedURLs, ["producer_drains"]) {
+                scenario in
+                try await scenario.waitFor("following")
+                cluster.nodes[0].send(SIGTERM)
+                try scenario.signal("terminated")
+                return try await scenario.finish()
+            }
+            #expect(output.status == 0, "\(output.transcript)")
+            #expect(try await cluster.nodes[0].waitForExit(timeout: .seconds(30)) == 0)
+        }
+    }
+
+    @Test("SIGTERM on a node whose client follows another node's stream: 1012 at once, resumed on a third node")
+    func followerNodeDrains() async throws {
+        try await Self.withCluster { cluster in
+            let output = try await BackgroundScenario.run("cluster_drain", url: cluster.joinedURLs, ["follower_node_drains"]) {
+                scenario in
+                try await scenario.waitFor("following")
+                cluster.nodes[1].send(SIGTERM)
+                try scenario.signal("terminated")
+                return try await scenario.finish()
+            }
+            #expect(output.status == 0, "\(output.transcript)")
+            #expect(try await cluster.nodes[1].waitForExit(timeout: .seconds(30)) == 0)
+        }
+    }
+
     @Test("redis-server killed and restarted: the nodes reconnect, the stream ends typed, the replay matches")
     func redisRestarted() async throws {
         try await Self.withCluster { cluster in

@@ -161,4 +161,70 @@ async def cluster_follow(urls, mode):
     raise Mismatch(f"unknown mode {mode}")
 
 
-SCENARIOS = {"cluster_publish": cluster_publish, "cluster_follow": cluster_follow}
+async def close_code_within(ws, log, seconds):
+    """Reads `log`'s frames until the server closes the connection (or `seconds` pass)."""
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), max(0.1, deadline - time.monotonic())))
+            if frame.get("id") == log.id and "seq" in frame:
+                log.add(frame)
+    except websockets.exceptions.ConnectionClosed:
+        return ws.close_code
+    except asyncio.TimeoutError:
+        pass
+    return None
+
+
+async def cluster_drain(urls, mode):
+    """SIGTERM during a stream in a cluster (issues 13 and 19).
+
+    - `producer_drains`: the producing node 1 drains: it runs the stream to its end and logs
+      it; the follower on node 2 gets it whole; a follower on node 1 moves to node 3 (resume
+      after its last seq) and gets the rest; the producer's own client gets `complete`.
+    - `follower_node_drains`: node 2, where the client follows a stream node 1 runs, drains:
+      the client is closed with 1012 at once (long before the stream ends), resumes on node
+      3, and gets the rest.
+    """
+    first, second, third = urls.split(",")
+    stream_id = f"drain-{mode}"
+    producer, _ = await connect(first)
+    await send(producer, {"type": "agent_stream", "id": stream_id, "agent": "assistant", "input": TEXT})
+    produced = StreamLog(stream_id)
+    while produced.last_seq < 3:
+        produced.add(await receive(producer))
+    remote, remote_log = await resume(second, stream_id, 0)
+    local, local_log = await resume(first, stream_id, 0)
+    for ws, log in ((remote, remote_log), (local, local_log)):
+        while log.last_seq < 5:
+            frame = await receive(ws)
+            if "seq" in frame:
+                log.add(frame)
+    signal("following")
+    await wait_signal("terminated")
+
+    if mode == "producer_drains":
+        await local.close()
+        moved, rest = await resume(third, stream_id, local_log.last_seq)
+        results = await asyncio.gather(
+            read_until_end(producer, produced, 60), read_until_end(remote, remote_log, 60), read_until_end(moved, rest, 60))
+        expect(all(results), f"a stream did not end: {results}")
+        expect(produced.end["type"] == "complete", f"the producer's client: {produced.end}")
+        expect(remote_log.end == produced.end and remote_log.text == produced.text, "the follower on node 2 differs")
+        expect(local_log.text + rest.text == produced.text and rest.end == produced.end, "the moved follower differs")
+        return {"total": produced.last_seq, "moved_after": local_log.last_seq}
+
+    if mode == "follower_node_drains":
+        code = await close_code_within(remote, remote_log, 3)
+        expect(code == 1012, f"the client of the draining node was closed with {code}, not 1012 at once")
+        expect(remote_log.end is None, "the stream ended before the client was moved")
+        moved, rest = await resume(third, stream_id, remote_log.last_seq)
+        expect(await read_until_end(moved, rest, 60), "the moved stream did not end")
+        expect(await read_until_end(producer, produced, 60), "the producer's stream did not end")
+        expect(remote_log.text + rest.text == produced.text and rest.end == produced.end, "the moved follower differs")
+        return {"total": produced.last_seq, "moved_after": remote_log.last_seq}
+
+    raise Mismatch(f"unknown mode {mode}")
+
+
+SCENARIOS = {"cluster_publish": cluster_publish, "cluster_follow": cluster_follow, "cluster_drain": cluster_drain}
