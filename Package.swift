@@ -396,4 +396,19 @@ if Context.environment["RAAF_BENCHMARKS"] != nil {
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )
     )
+    package.targets.append(
+        .executableTarget(
+            name: "ClusterBenchmarks",
+            dependencies: [
+                "StreamingApplication",
+                "StreamingMemory",
+                "StreamingRedis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/ClusterBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
 }

@@ -69,6 +69,14 @@ struct ServeClusterTests {
         }
     }
 
+    @Test("a stream of node 1 followed over SSE on node 2 with Last-Event-ID: the rest once, in order, then live")
+    func serverSentEventsOnAnotherNode() async throws {
+        try await Self.withCluster { cluster in
+            let output = try await PythonWebSockets.run("cluster_sse", url: cluster.joinedURLs)
+            #expect(output.status == 0, "\(output.transcript)")
+        }
+    }
+
     @Test("the follower's node is SIGKILLed mid-stream: it resumes on another node, nothing missing or repeated")
     func followerNodeKilled() async throws {
         try await Self.withCluster { cluster in

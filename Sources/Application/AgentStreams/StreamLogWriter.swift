@@ -124,22 +124,24 @@ final class StreamLogWriter: Sendable {
     }
 
     private func fenced() {
-        state.withLock { state in
-            state.done = true
-            state.pending.removeAll()
-        }
-        logger.warning("another node declared this stream lost: stopping its run", metadata: ["stream": "\(stream.id)"])
-        stream.stop(with: ProtocolFailure(
-            .nodeLost, "the node running the stream was declared lost; its run was stopped", streamID: stream.id))
+        stopWriting(
+            ProtocolFailure(.nodeLost, "the node running the stream was declared lost; its run was stopped", streamID: stream.id),
+            "another node declared this stream lost: stopping its run")
     }
 
     private func lost() {
+        stopWriting(
+            ProtocolFailure(.clusterUnavailable, "the cluster's log lost the stream; it was stopped", streamID: stream.id),
+            "the stream log lost this stream (the store restarted without it): stopping its run")
+    }
+
+    /// Writes nothing more and stops the run with `failure` as its final frame.
+    private func stopWriting(_ failure: ProtocolFailure, _ message: Logger.Message) {
         state.withLock { state in
             state.done = true
             state.pending.removeAll()
         }
-        logger.error("the stream log lost this stream (the store restarted without it): stopping its run", metadata: ["stream": "\(stream.id)"])
-        stream.stop(with: ProtocolFailure(
-            .clusterUnavailable, "the cluster's log lost the stream; it was stopped", streamID: stream.id))
+        logger.warning(message, metadata: ["stream": "\(stream.id)"])
+        stream.stop(with: failure)
     }
 }

@@ -21,6 +21,7 @@ Every scenario takes the nodes' WebSocket URLs joined by commas, then its own ar
 import asyncio
 import json
 import time
+import urllib.request
 
 import websockets
 
@@ -52,6 +53,15 @@ async def cluster_publish(urls):
         expect(numbers == list(range(1, 21)), f"{name} got {numbers}")
     await send(bystander, {"type": "ping"})
     expect(await receive(bystander) == {"type": "pong"}, "the bystander got a message it did not subscribe to")
+    # What an operator sees: each node's view of the cluster, in /stats and /metrics.
+    http = second.replace("ws://", "http://").rsplit("/", 1)[0]
+    with urllib.request.urlopen(http + "/stats", timeout=10) as response:
+        cluster = json.loads(response.read())["cluster"]
+    expect(cluster["node_id"] == "node-2" and cluster["redis_connected"] is True, f"/stats cluster: {cluster}")
+    expect(cluster["relayed"] >= 20 and cluster["subscriptions"] >= 2, f"/stats cluster: {cluster}")
+    with urllib.request.urlopen(http + "/metrics", timeout=10) as response:
+        metrics = response.read().decode()
+    expect("raaf_cluster_redis_connected 1" in metrics and "raaf_cluster_relayed_total" in metrics, "no cluster metrics")
     for ws in (sender, on_second, on_third, bystander):
         await ws.close()
     return "OK"
@@ -227,4 +237,39 @@ async def cluster_drain(urls, mode):
     raise Mismatch(f"unknown mode {mode}")
 
 
-SCENARIOS = {"cluster_publish": cluster_publish, "cluster_follow": cluster_follow, "cluster_drain": cluster_drain}
+def sse_follow(http_url, stream_id, last_event_id, log):
+    """`GET /v1/streams/{id}` with `Last-Event-ID`, read until the end event; adds the frames to `log`."""
+    request = urllib.request.Request(f"{http_url}/v1/streams/{stream_id}", headers={"Last-Event-ID": str(last_event_id)})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        expect(response.status == 200, f"GET on another node: {response.status}")
+        for raw in response:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("data: "):
+                log.add(json.loads(line[len("data: "):]))
+                if log.end is not None:
+                    return
+
+
+async def cluster_sse(urls):
+    """A stream started over WebSocket on node 1 is followed over SSE on node 2 with
+    `Last-Event-ID`: every frame after it once, in order, then live, up to `complete`."""
+    first, second, _ = urls.split(",")
+    stream_id = "cluster-sse"
+    producer, _ = await connect(first)
+    await send(producer, {"type": "agent_stream", "id": stream_id, "agent": "assistant", "input": TEXT})
+    produced = StreamLog(stream_id)
+    while produced.last_seq < 4:
+        produced.add(await receive(producer))
+    followed = StreamLog(stream_id, 2)
+    http = second.replace("ws://", "http://").rsplit("/", 1)[0]
+    await asyncio.gather(asyncio.to_thread(sse_follow, http, stream_id, 2, followed), read_until_end(producer, produced, 60))
+    expect(produced.end["type"] == "complete", f"the producer's stream: {produced.end}")
+    expect(followed.end == produced.end, f"ends differ: {followed.end}")
+    expect("".join(produced.content[:2]) + followed.text == produced.text, "the SSE text on node 2 differs")
+    return {"total": produced.last_seq}
+
+
+SCENARIOS = {
+    "cluster_publish": cluster_publish, "cluster_follow": cluster_follow, "cluster_drain": cluster_drain,
+    "cluster_sse": cluster_sse,
+}

@@ -111,7 +111,8 @@ struct ServerFigures: Sendable {
     func metricsText() async -> String {
         let (queue, processor) = await jobFigures()
         metrics.update(
-            hub: hub.stats, streams: hub.streams.stats, jobs: queue, processor: processor, model: provider.requestStats)
+            hub: hub.stats, streams: hub.streams.stats, jobs: queue, processor: processor, model: provider.requestStats,
+            log: hub.streams.cluster?.counters.stats)
         return metrics.exposition()
     }
 
