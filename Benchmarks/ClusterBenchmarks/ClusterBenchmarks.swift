@@ -260,6 +260,14 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.measurement(.custom("frames per round trip x10"), Int(result.perRoundTrip * 10))
     }
     Benchmark(
+        "Stream log: 1 node x 1 stream x 20,000 frames (a burst)",
+        configuration: .init(metrics: [.custom("frames/s", polarity: .prefersLarger), .custom("frames per round trip x10")])
+    ) { benchmark in
+        let result = try await logThroughput(nodes: 1, streams: 1, frames: 20_000)
+        benchmark.measurement(.custom("frames/s", polarity: .prefersLarger), result.perSecond)
+        benchmark.measurement(.custom("frames per round trip x10"), Int(result.perRoundTrip * 10))
+    }
+    Benchmark(
         "Resume on another node: resume to first replayed frame (200 streams of 51 frames)",
         configuration: .init(metrics: microseconds)
     ) { benchmark in

@@ -239,9 +239,15 @@ public final class AgentStreamService: Sendable {
         do {
             let events = runner.stream(agent, input)
             if let pipeline {
-                for try await event in pipeline.apply(to: events) { lastSeq = append(event, to: stream, writer: writer) }
+                for try await event in pipeline.apply(to: events) {
+                    lastSeq = append(event, to: stream, writer: writer)
+                    await writer?.waitForRoom()
+                }
             } else {
-                for try await event in events { lastSeq = append(event, to: stream, writer: writer) }
+                for try await event in events {
+                    lastSeq = append(event, to: stream, writer: writer)
+                    await writer?.waitForRoom()
+                }
             }
             return .completed
         } catch {

@@ -8,16 +8,27 @@ import Synchronization
 ///
 /// While the log cannot be reached the frames wait here, at most
 /// ``StreamCluster/maxPendingFrames`` of them; past that bound the run is stopped with
-/// `cluster_unavailable`. A refused append (``StreamLogError/fenced``: another node declared
+/// `cluster_unavailable`. While the log answers but more slowly than the run produces (an
+/// instant model's burst), the run waits instead (``waitForRoom()``) once half the bound
+/// is queued: a slow log slows the stream down, only an unreachable one ends it. A batch
+/// holds at most ``maxBatch`` frames, so one script never keeps Redis busy for long.
+/// A refused append (``StreamLogError/fenced``: another node declared
 /// this one lost) stops the run with `node_lost` and writes nothing more.
 final class StreamLogWriter: Sendable {
     let stream: AgentStream
     let cluster: StreamCluster
     let logger: Logger
     private let wakeup = Wakeup()
+    /// Wakes a run waiting in ``waitForRoom()``.
+    private let room = Wakeup()
+
+    /// The most frames one append carries.
+    static let maxBatch = 1_000
 
     private struct State {
         var pending: Deque<StreamFrame> = []
+        /// The last append failed: the log is unreachable, so the run must not wait for it.
+        var failing = false
         var overflowed = false
         /// No more writes: fenced, overflowed, or the stream's final frame is written.
         var done = false
@@ -48,6 +59,18 @@ final class StreamLogWriter: Sendable {
         wakeup.wake()
     }
 
+    /// Waits while half the bound is queued and the log answers (it is only slow), so the
+    /// run goes at the pace the log takes its frames; returns at once otherwise.
+    func waitForRoom() async {
+        while !Task.isCancelled {
+            let full = state.withLock { state in
+                !state.done && !state.failing && state.pending.count >= cluster.maxPendingFrames / 2
+            }
+            guard full else { return }
+            await room.wait(cancellable: true)
+        }
+    }
+
     /// Writes queued frames until the final one is written, the stream is fenced, or the
     /// log stayed unreachable for `finalGrace` after the run ended.
     func run(finalGrace: Duration = .seconds(10)) async {
@@ -55,7 +78,7 @@ final class StreamLogWriter: Sendable {
         var finalQueuedAt: ContinuousClock.Instant?
         while true {
             let batch = state.withLock { state -> [StreamFrame]? in
-                state.done ? nil : Array(state.pending)
+                state.done ? nil : Array(state.pending.prefix(Self.maxBatch))
             }
             guard let batch else { return }
             if batch.isEmpty {
@@ -72,9 +95,11 @@ final class StreamLogWriter: Sendable {
                 backoff = .milliseconds(20)
                 let finished = state.withLock { state -> Bool in
                     state.pending.removeFirst(min(batch.count, state.pending.count))
+                    state.failing = false
                     if final { state.done = true }
                     return final
                 }
+                room.wake()
                 if finished { return }
             } catch StreamLogError.fenced {
                 fenced()
@@ -90,6 +115,8 @@ final class StreamLogWriter: Sendable {
                     return
                 }
                 cluster.counters.failed()
+                state.withLock { $0.failing = true }
+                room.wake()
                 logger.warning("appending to the stream log failed; retrying", metadata: ["stream": "\(stream.id)", "error": "\(error)"])
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(1))
@@ -141,6 +168,7 @@ final class StreamLogWriter: Sendable {
             state.done = true
             state.pending.removeAll()
         }
+        room.wake()
         logger.warning(message, metadata: ["stream": "\(stream.id)"])
         stream.stop(with: failure)
     }

@@ -16,6 +16,8 @@ struct StreamLogOutageTests {
         let inner: InMemoryStreamLog
         let down = Atomic<Bool>(false)
         let refused = Atomic<Int>(0)
+        /// Milliseconds each append takes: a log that answers, slowly.
+        let appendDelay = Atomic<Int>(0)
 
         init(options: StreamLogOptions = StreamLogOptions()) { inner = InMemoryStreamLog(options: options) }
 
@@ -30,6 +32,8 @@ struct StreamLogOutageTests {
 
         func create(_ record: StreamRecord) async throws -> Bool { try await inner.create(record) }
         func append(_ frames: [StreamFrame], to id: String, node: String, final: Bool) async throws {
+            let delay = appendDelay.load(ordering: .relaxed)
+            if delay > 0 { try await Task.sleep(for: .milliseconds(delay)) }
             try checkUp()
             try await inner.append(frames, to: id, node: node, final: final)
         }
@@ -78,6 +82,25 @@ struct StreamLogOutageTests {
             #expect(logged.map(\.seq) == Array(1...11))
             #expect(logged.last?.type == "complete")
             #expect(client.sink.messages.compactMap { $0["seq"]?.intValue } == Array(1...11))
+        }
+    }
+
+    @Test("a log that answers more slowly than the model produces slows the stream down; it does not end it")
+    func slowLogIsBackPressure() async throws {
+        let model = GatedModel(tokens: GatedModel.tokens(count: 200))
+        let log = SwitchableLog()
+        log.appendDelay.store(5, ordering: .relaxed)
+        let hub = Self.hub(model: model, log: log, maxPending: 10)
+        try await withRunningHub(hub) {
+            let client = try hub.connectClient()
+            client.send(#"{"type":"agent_stream","id":"burst","agent":"assistant","input":"hi"}"#)
+            model.releaseAll()
+            try await waitUntil(timeout: .seconds(30), "the stream's end") {
+                ["complete", "error"].contains(client.sink.last?["type"]?.stringValue ?? "")
+            }
+            #expect(client.sink.last?["type"]?.stringValue == "complete", "\(client.sink.errorCodes)")
+            try await waitUntil("the whole stream in the log") { (try? await log.record("burst"))?.isFinished == true }
+            #expect(try await log.frames(of: "burst", after: 0, limit: 1_000).map(\.seq) == Array(1...201))
         }
     }
 
