@@ -181,6 +181,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "Cluster",
+            dependencies: ["RAAFStreaming", "StreamingWebSocket", .product(name: "Logging", package: "swift-log")],
+            path: "Examples/Cluster",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "RealtimeServer",
             dependencies: [
                 "RAAFStreaming",
