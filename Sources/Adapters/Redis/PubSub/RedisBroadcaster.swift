@@ -64,13 +64,17 @@ public final class RedisBroadcaster: Broadcaster {
         self.messages = messages
         self.continuation = continuation
         let relayed = self.relayed
+        let ownPrefix = Array((nodeID + "\n").utf8)
         self.subscriber = RedisSubscriber(configuration: configuration, name: "raaf-redis-sub", logger: logger) {
             channel, payload in
+            // Redis hands a publish to every subscribed connection, this node's included: this
+            // node delivered it already, so drop it before decoding or waking the hub.
+            if payload.starts(with: ownPrefix) { return }
             guard
                 let message = Self.decode(
                     channel: channel, payload: payload, channelPrefix: channelPrefix, everyoneChannel: everyoneChannel)
             else { return }
-            if message.origin != nodeID { relayed.value.add(1, ordering: .relaxed) }
+            relayed.value.add(1, ordering: .relaxed)
             if case .dropped = continuation.yield(message) {
                 logger.warning("a relayed frame was dropped: the hub is behind", metadata: ["topic": "\(message.topic)"])
             }
