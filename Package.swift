@@ -185,6 +185,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(
+            name: "OwnAgents",
+            dependencies: ["RAAFStreaming", "StreamingWebSocket"],
+            path: "Examples/OwnAgents",
+            swiftSettings: swiftSettings
+        ),
+
         // Helpers shared by the test targets: waiting on conditions, child processes, fakellm.
         .target(
             name: "StreamingTestSupport",

@@ -185,7 +185,7 @@ public struct AgentRunStream: AsyncSequence, Sendable {
                 }
             }
             if let handoff {
-                let target = handoff.target
+                let target = runner.agents[handoff.target.name] ?? handoff.target
                 messages.append(.tool(toolCallID: handoff.call.id, content: #"{"assistant":"\#(target.name)"}"#))
                 for ignored in handoff.ignored {
                     messages.append(

@@ -25,14 +25,20 @@ public struct AgentRunner: Sendable {
     /// `agent.tool_output`, `agent.handoff`, `agent.complete` and `agent.error` here.
     public var eventBus: EventBus?
     public var logger: Logger
+    /// The registered agents by name. A handoff switches to the registered agent of the
+    /// target's name when there is one, so a handoff may name its target with a placeholder
+    /// (`Agent(name: "billing")`) and two agents may hand off to each other.
+    public var agents: [String: Agent]
 
     public init(
         provider: any ModelProvider,
         maxTurns: Int = 10,
         defaultModel: String = "gpt-4o",
         eventBus: EventBus? = nil,
-        logger: Logger = Logger(label: LogLabel.streaming)
+        logger: Logger = Logger(label: LogLabel.streaming),
+        agents: [String: Agent] = [:]
     ) {
+        self.agents = agents
         self.provider = provider
         self.maxTurns = maxTurns
         self.defaultModel = defaultModel

@@ -43,7 +43,8 @@ public struct StreamingSystem: Sendable {
             maxTurns: configuration.streaming.maxTurns,
             defaultModel: configuration.provider.model,
             eventBus: eventBus,
-            logger: logger(LogLabel.streaming)
+            logger: logger(LogLabel.streaming),
+            agents: agents
         )
     }
 
@@ -89,8 +90,13 @@ public struct StreamingSystem: Sendable {
         return pipeline
     }
 
-    /// The built-in demo agents by name (`assistant`, `support`).
-    public var agents: [String: Agent] { DemoAgents.all }
+    /// The agents this system serves, by name: `config.agents`, or the built-in demo agents
+    /// (`assistant`, `support`) when none were given.
+    public var agents: [String: Agent] {
+        configuration.agents.isEmpty
+            ? DemoAgents.all
+            : Dictionary(configuration.agents.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
 
     /// Releases what the system holds (the model provider's HTTP client). Call it once,
     /// when no run is in progress.

@@ -75,7 +75,28 @@ extension StreamingConfiguration {
         check.duration("provider.queue_timeout", provider.queueTimeout, .positive)
         check.duration("provider.connect_timeout", provider.connectTimeout, .positive)
 
+        if let problem = AgentRules.problem(agents) { check.fail("agents", problem) }
+
         if let problem = check.firstProblem { throw problem }
+    }
+}
+
+/// The rules of `config.agents`: names present and unique, every handoff to a registered agent.
+enum AgentRules {
+    /// What is wrong with `agents`, or `nil`.
+    static func problem(_ agents: [Agent]) -> String? {
+        var names = Set<String>()
+        for agent in agents {
+            if agent.name.allSatisfy(\.isWhitespace) { return "expected every agent to have a name, got \"\(agent.name)\"" }
+            if !names.insert(agent.name).inserted { return "expected unique agent names, got \"\(agent.name)\" twice" }
+        }
+        let known = names.sorted().joined(separator: ", ")
+        for agent in agents {
+            for target in agent.handoffs where !names.contains(target.name) {
+                return "agent \"\(agent.name)\" hands off to \"\(target.name)\", which is not one of the agents (\(known))"
+            }
+        }
+        return nil
     }
 }
 
