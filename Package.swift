@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "StreamingMemory", targets: ["StreamingMemory"]),
         .library(name: "StreamingOpenAI", targets: ["StreamingOpenAI"]),
         .library(name: "StreamingRedis", targets: ["StreamingRedis"]),
+        .library(name: "StreamingCallbacks", targets: ["StreamingCallbacks"]),
         .library(name: "StreamingWebSocket", targets: ["StreamingWebSocket"]),
         .library(name: "RAAFStreaming", targets: ["RAAFStreaming"]),
         .executable(name: "raaf-streaming", targets: ["RAAFStreamingCLI"]),
@@ -34,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // HMAC-SHA256 of callback bodies (already in the graph through AsyncHTTPClient).
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Pure value types: the standard library and FoundationEssentials only.
@@ -69,6 +72,19 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Sources/Adapters/OpenAI",
+            swiftSettings: swiftSettings
+        ),
+        // Callbacks: the POST of a job's result to its callback_url, signed with HMAC-SHA256.
+        .target(
+            name: "StreamingCallbacks",
+            dependencies: [
+                "StreamingApplication",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Adapters/Callbacks",
             swiftSettings: swiftSettings
         ),
         // Redis: hiredis (libhiredis-dev) through a module map without pkg-config (see PITFALLS).
@@ -110,6 +126,7 @@ let package = Package(
                 "StreamingSQLite",
                 "StreamingRedis",
                 "StreamingWebSocket",
+                "StreamingCallbacks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -15,6 +15,8 @@ public struct StreamingSystem: Sendable {
     public let eventBus: EventBus
     /// Masks the configured secrets in every log line of this system.
     public let redactor: SecretRedactor
+    /// The in-memory job queues by name, for ``makeJobQueue(_:queue:)`` with `.memory`.
+    let memoryJobs = InMemoryJobBackend()
 
     init(configuration: StreamingConfiguration, provider: (any ModelProvider)?) {
         self.configuration = configuration

@@ -1,3 +1,4 @@
+import StreamingApplication
 import StreamingDomain
 
 extension StreamingConfiguration {
@@ -53,6 +54,14 @@ extension StreamingConfiguration {
         check.integer("background.workers", background.workers, .positive)
         check.integer("background.retry_count", background.retryCount, .nonNegative)
         check.duration("background.retry_delay", background.retryDelay, .nonNegative)
+        if !QueueName.isValid(background.queueName) {
+            check.fail("background.queue_name", "expected 1 to 64 letters, digits or _, got \"\(background.queueName)\"")
+        }
+        if let secret = background.callbackSecret, secret.allSatisfy(\.isWhitespace) {
+            check.fail("background.callback_secret", "expected a non-empty secret, or nil for unsigned callbacks")
+        }
+        check.duration("background.callback_timeout", background.callbackTimeout, .positive)
+        check.integer("background.callback_attempts", background.callbackAttempts, .positive)
 
         check.integer("events.max_listeners", events.maxListeners, .positive)
         check.integer("events.history_size", events.historySize, .nonNegative)
