@@ -188,6 +188,16 @@ public final class SQLiteJobQueue: JobQueue {
     }
 
     /// The writer connection's `PRAGMA synchronous` (1 NORMAL, 2 FULL), for tests.
+    /// A write transaction on the file (the queue's meta table), for `/health`.
+    public func healthCheck(now: Date) async throws -> String? {
+        try await write("health check") { [store] db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO \(store.tables.meta) (key, value) VALUES ('health_probe', ?)",
+                arguments: [Int64(now.timeIntervalSince1970)])
+        }
+        return "sqlite (queue \(queueName))"
+    }
+
     func writerSynchronous() async throws -> Int {
         try await pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }

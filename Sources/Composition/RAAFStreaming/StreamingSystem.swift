@@ -17,6 +17,8 @@ public struct StreamingSystem: Sendable {
     public let redactor: SecretRedactor
     /// The in-memory job queues by name, for ``makeJobQueue(_:queue:)`` with `.memory`.
     let memoryJobs = InMemoryJobBackend()
+    /// The server and async runner made from this system, for ``stats()``.
+    let parts = SystemParts()
 
     init(configuration: StreamingConfiguration, provider: (any ModelProvider)?) {
         self.configuration = configuration
@@ -53,8 +55,9 @@ public struct StreamingSystem: Sendable {
     /// A bounded pool of background runs with this system's runner, sized by `async.poolSize`
     /// and `async.queueSize`, each run limited to `async.threadTimeout`. Run it with
     /// ``AsyncRunner/run()`` or ``AsyncRunner/withRunning(shutdown:_:)``.
+    /// The runner is the one ``stats()`` (and `/stats`) report as `async_runner`.
     public func asyncRunner(clock: any Clock<Duration> = ContinuousClock()) -> AsyncRunner {
-        AsyncRunner(
+        let runner = AsyncRunner(
             runner: runner,
             poolSize: configuration.async.poolSize,
             queueSize: configuration.async.queueSize,
@@ -62,6 +65,8 @@ public struct StreamingSystem: Sendable {
             clock: clock,
             logger: logger(LogLabel.async)
         )
+        parts.register(runner: runner)
+        return runner
     }
 
     /// Runs `agent` over many inputs, `maxConcurrent` at a time (default `async.poolSize`),
