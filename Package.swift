@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Traces through the API package only; the application bootstraps a tracer (swift-otel, …).
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         // HMAC-SHA256 of callback bodies (already in the graph through AsyncHTTPClient).
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
@@ -48,6 +50,7 @@ let package = Package(
                 "StreamingDomain",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             path: "Sources/Application",
             swiftSettings: swiftSettings
@@ -132,6 +135,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             path: "Sources/Composition/RAAFStreaming",
             swiftSettings: swiftSettings
@@ -220,7 +224,11 @@ let package = Package(
         .testTarget(name: "DomainTests", dependencies: ["StreamingDomain"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ApplicationTests",
-            dependencies: ["StreamingApplication", "StreamingMemory", "StreamingTestSupport"],
+            dependencies: [
+                "StreamingApplication", "StreamingMemory", "StreamingTestSupport",
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -266,6 +274,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             exclude: ["Interop"],
             swiftSettings: swiftSettings

@@ -82,7 +82,8 @@ struct MessageQueueProcessTests {
     @Test("a message claimed by a consumer that died is answered once its lease ends; a long answer keeps its lease; stats count both")
     func recoversAndRenews() async throws {
         let jobs = InMemoryJobQueue()
-        let messages = MessageQueue(queue: jobs, lease: .milliseconds(600), workers: 2, pollInterval: .milliseconds(10))
+        // Leases of 2 s, renewed every 2/3 s: slack for a loaded machine's pauses.
+        let messages = MessageQueue(queue: jobs, lease: .seconds(2), workers: 2, pollInterval: .milliseconds(10))
         let orphan = try await messages.enqueue(message: "orphan", agentConfig: AgentConfiguration(name: "a"))
         // A consumer claims it and dies: no complete, no release.
         #expect(try await jobs.claim(limit: 1, lease: .milliseconds(300), now: Date()).map(\.job.id) == [orphan])
@@ -92,12 +93,12 @@ struct MessageQueueProcessTests {
         let running = Task {
             try await messages.process { received in
                 handled.withLock { $0[received.message.content, default: 0] += 1 }
-                // Three leases long: without renewal it would be handed out again meanwhile.
-                if received.message.content == "long" { try await Task.sleep(for: .milliseconds(1_800)) }
+                // Two leases long: without renewal it would be handed out again meanwhile.
+                if received.message.content == "long" { try await Task.sleep(for: .seconds(4)) }
                 return MessageAnswer(finalOutput: "answer to \(received.message.content)")
             }
         }
-        try await waitUntil("both messages to be answered") {
+        try await waitUntil(timeout: .seconds(30), "both messages to be answered") {
             let first = try? await jobs.job(orphan)
             let second = try? await jobs.job(long)
             return first?.state == .completed && second?.state == .completed

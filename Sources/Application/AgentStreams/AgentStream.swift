@@ -1,5 +1,6 @@
 import DequeModule
 import StreamingDomain
+import Tracing
 import Synchronization
 
 /// One agent run as clients see it: its frames, kept for replay, and who follows it.
@@ -16,6 +17,10 @@ public final class AgentStream: Sendable {
     public let input: String
     /// The identity that started the stream, when authentication is on.
     public let owner: String?
+    /// The transport that started it (`websocket`, `sse`), for its span.
+    public let transport: String
+    /// The service context of the request that started it, parent of its span.
+    let parentContext: ServiceContext?
 
     struct State {
         var frames: Deque<StreamFrame> = []
@@ -33,7 +38,12 @@ public final class AgentStream: Sendable {
     /// then coded `shutting_down` rather than `cancelled`.
     let stoppedForShutdown = Atomic<Bool>(false)
 
-    init(id: String, agentName: String, input: String, owner: String?, maxFrames: Int) {
+    init(
+        id: String, agentName: String, input: String, owner: String?, maxFrames: Int, transport: String = "websocket",
+        parentContext: ServiceContext? = nil
+    ) {
+        self.transport = transport
+        self.parentContext = parentContext
         self.id = id
         self.agentName = agentName
         self.input = input

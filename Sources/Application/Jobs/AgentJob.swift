@@ -7,16 +7,25 @@ public struct AgentJobPayload: Codable, Sendable, Hashable {
     public var input: String
     /// An `http` or `https` URL that receives the result, or the error after the last attempt.
     public var callbackURL: String?
+    /// The trace context of the request that enqueued the job (``JobTraceContext``); the
+    /// run's spans join its trace. `nil` starts a new trace.
+    public var traceContext: [String: String]?
 
-    public init(agent: String, input: String, callbackURL: String? = nil) {
+    /// - Parameter traceContext: By default the current context's (``JobTraceContext/inject(tracer:)``).
+    public init(
+        agent: String, input: String, callbackURL: String? = nil,
+        traceContext: [String: String]? = JobTraceContext.inject()
+    ) {
         self.agent = agent
         self.input = input
         self.callbackURL = callbackURL
+        self.traceContext = traceContext
     }
 
     enum CodingKeys: String, CodingKey {
         case agent, input
         case callbackURL = "callback_url"
+        case traceContext = "trace_context"
     }
 }
 
@@ -52,7 +61,10 @@ extension BackgroundProcessor {
                     let known = agents.keys.sorted().joined(separator: ", ")
                     throw StreamingError.invalidInput("no agent named \"\(payload.agent)\" (agents: \(known))")
                 }
-                let result = try await runner.run(agent, payload.input)
+                let result = try await JobTraceContext.consume(
+                    "process agent job", carrier: payload.traceContext, tracer: runner.tracer,
+                    attributes: ["raaf.job.id": "\(context.job.id)", "gen_ai.agent.name": agent.name]
+                ) { try await runner.run(agent, payload.input) }
                 if let url = payload.callbackURL {
                     let report = CallbackResult(
                         id: "\(context.job.id)", status: .completed, agent: result.lastAgent.name,

@@ -49,7 +49,7 @@ extension MessageQueue {
     ///
     /// - Throws: When the processor is already running.
     public func process(_ handler: @escaping @Sendable (ReceivedMessage) async throws -> MessageAnswer) async throws {
-        processor.register(Self.jobName) { [queue, callbackAttempts, now] context in
+        processor.register(Self.jobName) { [queue, callbackAttempts, now, tracer] context in
             let job = context.job
             let message: QueuedMessage
             do {
@@ -59,7 +59,11 @@ extension MessageQueue {
             }
             let received = ReceivedMessage(id: job.id, message: message, attempt: job.attempts, lease: context.lease)
             do {
-                let answer = try await handler(received)
+                // One trace from the enqueue to this answer: the handler's run is a child of this span.
+                let answer = try await JobTraceContext.consume(
+                    "process message", carrier: message.traceContext, tracer: tracer,
+                    attributes: ["raaf.job.id": "\(job.id)", "gen_ai.agent.name": message.agent.name]
+                ) { try await handler(received) }
                 if let url = message.callbackURL {
                     let result = CallbackResult(
                         id: "\(job.id)", status: .completed, agent: answer.agent ?? message.agent.name,

@@ -5,6 +5,7 @@ import Foundation
 #endif
 import Logging
 import StreamingDomain
+import Tracing
 
 /// Which agent a queued message is for: a name, and optionally its instructions and model.
 public struct AgentConfiguration: Codable, Sendable, Hashable {
@@ -26,17 +27,24 @@ public struct QueuedMessage: Codable, Sendable, Hashable {
     /// Where to send the answer, for a caller that is not waiting.
     public var callbackURL: String?
     public var metadata: [String: String]
+    /// The trace context of the request that enqueued it (``JobTraceContext``).
+    public var traceContext: [String: String]?
 
-    public init(content: String, agent: AgentConfiguration, callbackURL: String? = nil, metadata: [String: String] = [:]) {
+    public init(
+        content: String, agent: AgentConfiguration, callbackURL: String? = nil, metadata: [String: String] = [:],
+        traceContext: [String: String]? = nil
+    ) {
         self.content = content
         self.agent = agent
         self.callbackURL = callbackURL
         self.metadata = metadata
+        self.traceContext = traceContext
     }
 
     enum CodingKeys: String, CodingKey {
         case content, agent, metadata
         case callbackURL = "callback_url"
+        case traceContext = "trace_context"
     }
 }
 
@@ -105,6 +113,9 @@ public final class MessageQueue: Sendable {
     public let callbacks: (any CallbackSender)?
     /// Attempts a callback gets before it is dead.
     public let callbackAttempts: Int
+    /// The tracer of enqueue's context injection and of the consumer's spans; `nil` uses
+    /// the bootstrapped one.
+    public let tracer: (any Tracer)?
     let now: @Sendable () -> Date
     /// Runs ``process(_:)``; its figures are ``stats()``.
     let processor: BackgroundProcessor
@@ -123,10 +134,12 @@ public final class MessageQueue: Sendable {
         callbackAttempts: Int = Callbacks.defaultAttempts,
         shutdownGrace: Duration = .seconds(30),
         pollInterval: Duration = .milliseconds(100),
+        tracer: (any Tracer)? = nil,
         now: @escaping @Sendable () -> Date = { Date() },
         logger: Logger = Logger(label: LogLabel.background)
     ) {
         self.queue = queue
+        self.tracer = tracer
         self.lease = lease
         self.backoff = backoff
         self.maxAttempts = maxAttempts
@@ -156,7 +169,9 @@ public final class MessageQueue: Sendable {
         priority: JobPriority = .normal
     ) async throws -> JobID {
         if let callbackURL { try Callbacks.validate(callbackURL) }
-        let message = QueuedMessage(content: content, agent: agent, callbackURL: callbackURL, metadata: metadata)
+        let message = QueuedMessage(
+            content: content, agent: agent, callbackURL: callbackURL, metadata: metadata,
+            traceContext: JobTraceContext.inject(tracer: tracer))
         let job = try NewJob(name: Self.jobName, json: message, priority: priority, maxAttempts: maxAttempts)
         return try await queue.enqueue([job], now: now())[0]
     }

@@ -3,6 +3,7 @@ import StreamingApplication
 import StreamingDomain
 import StreamingMemory
 import StreamingOpenAI
+import Tracing
 
 /// A configured system: the settings, and the parts wired from them.
 ///
@@ -19,6 +20,10 @@ public struct StreamingSystem: Sendable {
     let memoryJobs = InMemoryJobBackend()
     /// The server and async runner made from this system, for ``stats()``.
     let parts = SystemParts()
+    /// The tracer of this system's spans (runs, model and tool calls, streams, chat answers,
+    /// jobs); `nil` (the default) uses the one bootstrapped with
+    /// `InstrumentationSystem.bootstrap`, and none bootstrapped means no span work at all.
+    public var tracer: (any Tracer)?
 
     init(configuration: StreamingConfiguration, provider: (any ModelProvider)?) {
         self.configuration = configuration
@@ -48,7 +53,8 @@ public struct StreamingSystem: Sendable {
             defaultModel: configuration.provider.model,
             eventBus: eventBus,
             logger: logger(LogLabel.streaming),
-            agents: agents
+            agents: agents,
+            tracer: tracer
         )
     }
 

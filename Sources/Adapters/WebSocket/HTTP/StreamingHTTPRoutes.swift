@@ -152,7 +152,8 @@ public struct StreamingHTTPRoutes: Sendable {
         }
         let stream: AgentStream
         do {
-            stream = try hub.streams.start(id: streamRequest.id, agent: name, input: streamRequest.input, owner: owner)
+            stream = try hub.streams.start(
+                id: streamRequest.id, agent: name, input: streamRequest.input, owner: owner, transport: "sse")
         } catch {
             throw HTTPFailure(error)
         }

@@ -65,6 +65,7 @@ extension StreamingSystem {
             callbacks: callbackSender,
             callbackAttempts: background.callbackAttempts,
             shutdownGrace: configuration.server.shutdownGrace,
+            tracer: tracer,
             logger: logger(LogLabel.background)
         )
     }
