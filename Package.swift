@@ -226,8 +226,6 @@ let package = Package(
             name: "ApplicationTests",
             dependencies: [
                 "StreamingApplication", "StreamingMemory", "StreamingTestSupport",
-                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -254,7 +252,11 @@ let package = Package(
         ),
         .testTarget(
             name: "RAAFStreamingTests",
-            dependencies: ["RAAFStreaming"],
+            dependencies: [
+                "RAAFStreaming", "StreamingTestSupport",
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,8 +1,6 @@
 import Foundation
 import InMemoryTracing
-import StreamingApplication
-import StreamingDomain
-import StreamingMemory
+import RAAFStreaming
 import StreamingTestSupport
 import Testing
 import Tracing
