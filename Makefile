@@ -48,6 +48,7 @@ examples:
 	$(SWIFT) run --skip-build BatchProcessing
 	$(SWIFT) run --skip-build ChatRooms
 	$(SWIFT) run --skip-build OwnAgents
+	$(SWIFT) run --skip-build InProcessChat
 
 ## Benchmarks (release build, in its own build folder): see docs/PERFORMANCE.md.
 ## A throwaway redis-server is started for the Redis benchmarks unless REDIS_URL is set.

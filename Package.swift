@@ -213,6 +213,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(
+            name: "InProcessChat",
+            dependencies: ["RAAFStreaming"],
+            path: "Examples/InProcessChat",
+            swiftSettings: swiftSettings
+        ),
+
         // Helpers shared by the test targets: waiting on conditions, child processes, fakellm.
         .target(
             name: "StreamingTestSupport",
