@@ -47,6 +47,8 @@ examples:
 	$(SWIFT) run --skip-build AsyncAgents
 	$(SWIFT) run --skip-build BatchProcessing
 	$(SWIFT) run --skip-build ChatRooms
+	$(SWIFT) run --skip-build OwnAgents
+	$(SWIFT) run --skip-build InProcessChat
 	scripts/with-redis.sh $(SWIFT) run --skip-build Cluster
 
 ## Benchmarks (release build, in its own build folder): see docs/PERFORMANCE.md.

@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "StreamingMemory", targets: ["StreamingMemory"]),
         .library(name: "StreamingOpenAI", targets: ["StreamingOpenAI"]),
         .library(name: "StreamingRedis", targets: ["StreamingRedis"]),
+        .library(name: "StreamingCallbacks", targets: ["StreamingCallbacks"]),
         .library(name: "StreamingWebSocket", targets: ["StreamingWebSocket"]),
         .library(name: "RAAFStreaming", targets: ["RAAFStreaming"]),
         .executable(name: "raaf-streaming", targets: ["RAAFStreamingCLI"]),
@@ -36,6 +37,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Traces through the API package only; the application bootstraps a tracer (swift-otel, …).
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        // HMAC-SHA256 of callback bodies (already in the graph through AsyncHTTPClient).
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Pure value types: the standard library and FoundationEssentials only.
@@ -47,6 +52,7 @@ let package = Package(
                 "StreamingDomain",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             path: "Sources/Application",
             swiftSettings: swiftSettings
@@ -72,6 +78,19 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/Adapters/OpenAI",
+            swiftSettings: swiftSettings
+        ),
+        // Callbacks: the POST of a job's result to its callback_url, signed with HMAC-SHA256.
+        .target(
+            name: "StreamingCallbacks",
+            dependencies: [
+                "StreamingApplication",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Adapters/Callbacks",
             swiftSettings: swiftSettings
         ),
         // Redis: hiredis (libhiredis-dev) through a module map without pkg-config (see PITFALLS).
@@ -118,11 +137,13 @@ let package = Package(
                 "StreamingSQLite",
                 "StreamingRedis",
                 "StreamingWebSocket",
+                "StreamingCallbacks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             path: "Sources/Composition/RAAFStreaming",
             swiftSettings: swiftSettings
@@ -199,6 +220,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(
+            name: "OwnAgents",
+            dependencies: ["RAAFStreaming", "StreamingWebSocket"],
+            path: "Examples/OwnAgents",
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "InProcessChat",
+            dependencies: ["RAAFStreaming"],
+            path: "Examples/InProcessChat",
+            swiftSettings: swiftSettings
+        ),
+
         // Helpers shared by the test targets: waiting on conditions, child processes, fakellm.
         .target(
             name: "StreamingTestSupport",
@@ -218,7 +253,9 @@ let package = Package(
         .testTarget(name: "DomainTests", dependencies: ["StreamingDomain"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ApplicationTests",
-            dependencies: ["StreamingApplication", "StreamingMemory", "StreamingTestSupport"],
+            dependencies: [
+                "StreamingApplication", "StreamingMemory", "StreamingTestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -256,7 +293,11 @@ let package = Package(
         ),
         .testTarget(
             name: "RAAFStreamingTests",
-            dependencies: ["RAAFStreaming"],
+            dependencies: [
+                "RAAFStreaming", "StreamingTestSupport",
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -277,6 +318,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             exclude: ["Interop"],
             swiftSettings: swiftSettings

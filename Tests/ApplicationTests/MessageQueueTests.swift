@@ -76,3 +76,40 @@ struct MessageQueueTests {
         #expect(try await queue.job(bad)?.lastError?.contains("no agent named \"nobody\"") == true)
     }
 }
+
+@Suite("MessageQueue.process: a consumer until shutdown")
+struct MessageQueueProcessTests {
+    @Test("a message claimed by a consumer that died is answered once its lease ends; a long answer keeps its lease; stats count both")
+    func recoversAndRenews() async throws {
+        let jobs = InMemoryJobQueue()
+        // Leases of 2 s, renewed every 2/3 s: slack for a loaded machine's pauses.
+        let messages = MessageQueue(queue: jobs, lease: .seconds(2), workers: 2, pollInterval: .milliseconds(10))
+        let orphan = try await messages.enqueue(message: "orphan", agentConfig: AgentConfiguration(name: "a"))
+        // A consumer claims it and dies: no complete, no release.
+        #expect(try await jobs.claim(limit: 1, lease: .milliseconds(300), now: Date()).map(\.job.id) == [orphan])
+        let long = try await messages.enqueue(message: "long", agentConfig: AgentConfiguration(name: "a"))
+
+        let handled = Locked<[String: Int]>([:])
+        let running = Task {
+            try await messages.process { received in
+                handled.withLock { $0[received.message.content, default: 0] += 1 }
+                // Two leases long: without renewal it would be handed out again meanwhile.
+                if received.message.content == "long" { try await Task.sleep(for: .seconds(4)) }
+                return MessageAnswer(finalOutput: "answer to \(received.message.content)")
+            }
+        }
+        try await waitUntil(timeout: .seconds(30), "both messages to be answered") {
+            let first = try? await jobs.job(orphan)
+            let second = try? await jobs.job(long)
+            return first?.state == .completed && second?.state == .completed
+        }
+        #expect(handled.value == ["orphan": 1, "long": 1])
+        #expect(try await jobs.job(orphan)?.attempts == 2)  // the dead consumer's attempt, then this one
+        #expect(try await jobs.job(long)?.result == Array("answer to long".utf8))
+        let stats = try await messages.stats()
+        #expect(stats.running && stats.completedJobs == 2 && stats.processed == 2)
+        messages.shutdown()
+        try await running.value
+        #expect(try await messages.stats().running == false)
+    }
+}

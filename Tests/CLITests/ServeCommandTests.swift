@@ -31,7 +31,9 @@ struct ServeCommandTests {
 
         let health = try await HTTPClient.shared.execute(HTTPClientRequest(url: url + "/health"), timeout: .seconds(30))
         #expect(health.status == .ok)
-        #expect(String(buffer: try await health.body.collect(upTo: 1024)) == #"{"status":"ok"}"#)
+        let healthText = String(buffer: try await health.body.collect(upTo: 4096))
+        #expect(healthText.hasPrefix(#"{"components":{"chat_store":{"#))
+        #expect(healthText.contains(#""status":"ok","uptime_seconds""#))
 
         var post = HTTPClientRequest(url: url + "/v1/agents/support/stream")
         post.method = .POST

@@ -11,6 +11,13 @@ struct InMemoryJobQueueTests {
         try await check.run(on: InMemoryJobQueue())
     }
 
+    /// Named queues on one memory backend.
+    @Test(arguments: NamedQueueConformance.cases)
+    func namedQueues(_ check: NamedQueueConformance.Case) async throws {
+        let backend = InMemoryJobBackend()
+        try await check.run { name in try backend.queue(named: name) }
+    }
+
     @Test("completed jobs are kept up to the limit, oldest dropped first")
     func completedLimit() async throws {
         let queue = InMemoryJobQueue(completedLimit: 3)

@@ -92,3 +92,50 @@ struct ConfigurationValidationTests {
         try config.validate()
     }
 }
+
+@Suite("Configuration: agents")
+struct AgentConfigurationTests {
+    @Test("a handoff to an agent that is not configured is refused at configure time, naming both")
+    func unknownHandoffTarget() throws {
+        let triage = Agent(name: "triage", handoffs: [Agent(name: "refunds")])
+        let error = try #require(
+            configurationError {
+                _ = try Streaming.configure(environment: [:]) { $0.agents = [triage, Agent(name: "billing")] }
+            })
+        #expect(error.variable == "agents")
+        #expect(error.reason == #"agent "triage" hands off to "refunds", which is not one of the agents (billing, triage)"#)
+    }
+
+    @Test("two agents with one name are refused")
+    func duplicateNames() throws {
+        let error = try #require(
+            configurationError {
+                _ = try Streaming.configure(environment: [:]) { $0.agents = [Agent(name: "a"), Agent(name: "a")] }
+            })
+        #expect(error.reason == #"expected unique agent names, got "a" twice"#)
+    }
+
+    @Test("configured agents replace the demo agents; handoffs resolve to the registered agent by name")
+    func resolvedHandoffs() async throws {
+        struct Query: Decodable, Sendable { var query: String }
+        let tool = Tool(name: "probe", description: "", parameters: ["type": "object"]) { (_: Query) async throws -> String in
+            "probed"
+        }
+        // billing hands back to triage and triage to billing: a cycle, by name.
+        let triage = Agent(name: "triage", handoffs: [Agent(name: "billing")])
+        let billing = Agent(name: "billing", tools: [tool], handoffs: [Agent(name: "triage")])
+        let system = try Streaming.configure(environment: [:], provider: ScriptedModelProvider()) {
+            $0.agents = [triage, billing]
+        }
+        #expect(system.agents.keys.sorted() == ["billing", "triage"])
+        let result = try await system.runner.run(triage, "transfer me to billing")
+        #expect(result.lastAgent.name == "billing")
+        #expect(result.lastAgent.tools.map(\.name) == ["probe"])  // the registered one, not the placeholder
+        // The registered billing agent (with its tool) speaks after the handoff.
+        var outputs: [String] = []
+        for try await event in system.runner.stream(billing, "probe now") {
+            if case .toolOutput(let output) = event.kind { outputs.append(output.output) }
+        }
+        #expect(outputs == ["probed"])
+    }
+}

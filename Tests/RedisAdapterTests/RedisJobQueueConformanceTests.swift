@@ -12,4 +12,13 @@ struct RedisJobQueueConformanceTests {
         try await check.run(on: queue)
         try await RedisTestSupport.drop(namespace: namespace)
     }
+
+    /// Named queues on one server and namespace.
+    @Test(arguments: NamedQueueConformance.cases)
+    func namedQueues(_ check: NamedQueueConformance.Case) async throws {
+        let namespace = RedisTestSupport.freshNamespace()
+        let url = try await RedisTestSupport.sharedURL()
+        try await check.run { name in try RedisJobQueue(url: url, namespace: namespace, queue: name) }
+        try await RedisTestSupport.drop(namespace: namespace)
+    }
 }

@@ -7,13 +7,14 @@ import Testing
 /// `/health`, `/stats` and `/metrics`.
 @Suite("Health, stats and metrics endpoints")
 struct OperationsEndpointTests {
-    @Test("/health answers {\"status\":\"ok\"}")
+    @Test("/health answers JSON with status ok; /health/live answers {\"status\":\"ok\"}")
     func health() async throws {
         try await HTTPTestServer.with { server in
             let response = try await server.get("/health")
             #expect(response.status == .ok)
             #expect(response.header("Content-Type") == "application/json; charset=utf-8")
-            #expect(try await response.text() == #"{"status":"ok"}"#)
+            #expect(try await response.json()["status"] as? String == "ok")
+            #expect(try await server.get("/health/live").text() == #"{"status":"ok"}"#)
         }
     }
 

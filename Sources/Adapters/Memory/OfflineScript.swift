@@ -46,6 +46,20 @@ enum OfflineScript {
         lowered.contains("what time") || lowered.contains("the time")
     }
 
+    /// The first tool of `toolNames` (other than the demo tools and handoffs) that `text`
+    /// names as a word, and the words after it.
+    static func namedTool(in text: String, among toolNames: Set<String>) -> (name: String, query: String)? {
+        let words = text.split(whereSeparator: \.isWhitespace)
+        for (index, word) in words.enumerated() {
+            let name = String(word)
+            guard toolNames.contains(name), name != "get_weather", name != "get_time",
+                !name.hasPrefix("transfer_to_")
+            else { continue }
+            return (name, words[(index + 1)...].joined(separator: " "))
+        }
+        return nil
+    }
+
     /// Escapes text for a JSON string literal.
     static func escaped(_ text: String) -> String {
         text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")

@@ -11,6 +11,9 @@ import StreamingDomain
 /// - asked for the time, it calls `get_time` when the agent has it;
 /// - told "transfer me to <agent>", it calls `transfer_to_<agent>` when the agent may
 ///   hand off to that agent; the new agent then introduces itself;
+/// - when the message names one of the agent's other tools (`lookup_order A-1042`), it calls
+///   that tool with `{"query": <the words after its name>}`, so an agent's own tools can be
+///   tried offline;
 /// - otherwise it writes a few paragraphs that quote the user's words.
 public struct ScriptedModelProvider: ModelProvider {
     public init() {}
@@ -69,6 +72,9 @@ public struct ScriptedModelProvider: ModelProvider {
         }
         if toolNames.contains("get_time"), OfflineScript.asksForTime(lowered) {
             return .toolCalls([("get_time", #"{"timezone":"UTC"}"#)])
+        }
+        if let (name, query) = OfflineScript.namedTool(in: userText, among: toolNames) {
+            return .toolCalls([(name, #"{"query":"\#(OfflineScript.escaped(query))"}"#)])
         }
         return .text(OfflineScript.essay(quoting: userText, agentName: request.agentName))
     }

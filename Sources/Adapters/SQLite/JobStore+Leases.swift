@@ -11,7 +11,7 @@ extension JobStore {
     /// a bounded number of completed jobs older than the retention.
     func complete(_ completions: [JobCompletion], now: Date, _ db: Database) throws -> [JobLease] {
         let finish = try PreparedStatement(db, """
-            UPDATE jobs SET state = 'completed', result = ?, completed_at = ?, lease_token = NULL, lease_expires_at = NULL
+            UPDATE \(tables.jobs) SET state = 'completed', result = ?, completed_at = ?, lease_token = NULL, lease_expires_at = NULL
             WHERE id = ? AND state = 'processing' AND lease_token = ?
             """)
         let nowSeconds = now.timeIntervalSince1970
@@ -24,14 +24,14 @@ extension JobStore {
             finish.bind(completion.lease.token, at: 4)
             if try finish.run() > 0 { held.append(completion.lease) }
         }
-        try CompletedCounter.add(held.count, db)
+        try CompletedCounter.add(meta: tables.meta, held.count, db)
         try purgeCompleted(now: now, atMost: max(256, 2 * completions.count), db)
         return held
     }
 
     /// Ends a held lease with a failure: the job is scheduled again at `retryAt`, or dead.
     func fail(_ lease: JobLease, error: String, retryAt: Date?, _ db: Database) throws -> Bool {
-        var sequence = try SequenceCounter(db)
+        var sequence = try SequenceCounter(db, meta: tables.meta)
         let held = try retryOrBury(id: lease.id.rawValue, token: lease.token, error: error, retryAt: retryAt,
                                    sequence: &sequence, db)
         try sequence.save(db)
@@ -41,11 +41,11 @@ extension JobStore {
     /// Gives held leases back without counting the attempt: each job goes to the front of
     /// its priority's line (its sequence below every ready job's), as the memory queue does.
     func release(_ leases: [JobLease], _ db: Database) throws -> [JobLease] {
-        let sequence = try SequenceCounter(db)
+        let sequence = try SequenceCounter(db, meta: tables.meta)
         let release = try db.cachedStatement(sql: """
-            UPDATE jobs SET state = 'waiting', attempts = attempts - 1, lease_token = NULL, lease_expires_at = NULL,
-                seq = (SELECT coalesce(min(ready.seq), ?) FROM jobs AS ready
-                       WHERE ready.state = 'waiting' AND ready.priority = jobs.priority) - 1
+            UPDATE \(tables.jobs) SET state = 'waiting', attempts = attempts - 1, lease_token = NULL, lease_expires_at = NULL,
+                seq = (SELECT coalesce(min(ready.seq), ?) FROM \(tables.jobs) AS ready
+                       WHERE ready.state = 'waiting' AND ready.priority = \(tables.jobs).priority) - 1
             WHERE id = ? AND state = 'processing' AND lease_token IS ?
             """)
         return try leases.filter { lease in
@@ -57,7 +57,7 @@ extension JobStore {
     /// Moves a held lease's end to `now + duration`.
     func renew(_ lease: JobLease, duration: Duration, now: Date, _ db: Database) throws -> Bool {
         let renew = try db.cachedStatement(sql: """
-            UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND state = 'processing' AND lease_token IS ?
+            UPDATE \(tables.jobs) SET lease_expires_at = ? WHERE id = ? AND state = 'processing' AND lease_token IS ?
             """)
         let expiresAt = now.addingTimeInterval(duration.timeInterval)
         try renew.execute(arguments: [expiresAt.timeIntervalSince1970, lease.id.rawValue, lease.token])
@@ -67,11 +67,11 @@ extension JobStore {
     /// Schedules again (at `now`), or buries when that was the last attempt, every job
     /// whose lease ended before `now`, in id order; then purges old completed jobs.
     func recoverExpiredLeases(now: Date, _ db: Database) throws -> Int {
-        var sequence = try SequenceCounter(db)
+        var sequence = try SequenceCounter(db, meta: tables.meta)
         // Sorted here, not by ORDER BY id: SQLite would rather walk the whole primary-key
         // index in id order than search `jobs_processing` and sort the few rows it finds.
         let expired = try db.cachedStatement(sql: """
-            SELECT id, lease_token FROM jobs WHERE state = 'processing' AND lease_expires_at < ?
+            SELECT id, lease_token FROM \(tables.jobs) WHERE state = 'processing' AND lease_expires_at < ?
             """)
         let rows = try Row.fetchAll(expired, arguments: [now.timeIntervalSince1970])
             .map { row -> (id: String, token: String?) in (row[0], row[1]) }
@@ -93,7 +93,7 @@ extension JobStore {
         id: String, token: String?, error: String, retryAt: Date?, sequence: inout SequenceCounter, _ db: Database
     ) throws -> Bool {
         let finish = try db.cachedStatement(sql: """
-            UPDATE jobs SET
+            UPDATE \(tables.jobs) SET
                 state = CASE WHEN ? IS NOT NULL AND attempts < max_attempts THEN 'scheduled' ELSE 'dead' END,
                 run_at = CASE WHEN ? IS NOT NULL AND attempts < max_attempts THEN ? ELSE run_at END,
                 last_error = ?, seq = ?, lease_token = NULL, lease_expires_at = NULL
@@ -108,8 +108,8 @@ extension JobStore {
     /// one call does bounded work however many have piled up.
     func purgeCompleted(now: Date, atMost: Int, _ db: Database) throws {
         let purge = try db.cachedStatement(sql: """
-            DELETE FROM jobs WHERE rowid IN (
-                SELECT rowid FROM jobs WHERE state = 'completed' AND completed_at < ? ORDER BY completed_at LIMIT ?)
+            DELETE FROM \(tables.jobs) WHERE rowid IN (
+                SELECT rowid FROM \(tables.jobs) WHERE state = 'completed' AND completed_at < ? ORDER BY completed_at LIMIT ?)
             """)
         try purge.execute(arguments: [now.timeIntervalSince1970 - completedRetention, atMost])
     }

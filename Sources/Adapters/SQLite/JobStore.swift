@@ -11,6 +11,8 @@ import StreamingDomain
 /// Statements run once per job are prepared once per connection and bound anew for every
 /// row (``PreparedStatement``).
 struct JobStore: Sendable {
+    /// The tables of this store's named queue.
+    let tables: JobTables
     /// How long completed jobs are kept with their results, in seconds.
     let completedRetention: Double
     let logger: Logger
@@ -24,9 +26,9 @@ struct JobStore: Sendable {
     /// is already stored (earlier, or earlier in this batch) is not inserted: its slot gets
     /// the stored job's id.
     func enqueue(_ jobs: [NewJob], now: Date, _ db: Database) throws -> [JobID] {
-        var sequence = try SequenceCounter(db)
+        var sequence = try SequenceCounter(db, meta: tables.meta)
         let insert = try PreparedStatement(db, """
-            INSERT INTO jobs (id, seq, name, payload, priority, state, run_at, enqueued_at, max_attempts, idempotency_key)
+            INSERT INTO \(tables.jobs) (id, seq, name, payload, priority, state, run_at, enqueued_at, max_attempts, idempotency_key)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             """)
@@ -60,7 +62,7 @@ struct JobStore: Sendable {
     }
 
     private func existingJob(key: String, _ db: Database) throws -> JobID {
-        let select = try db.cachedStatement(sql: "SELECT id FROM jobs WHERE idempotency_key = ?")
+        let select = try db.cachedStatement(sql: "SELECT id FROM \(tables.jobs) WHERE idempotency_key = ?")
         guard let id = try String.fetchOne(select, arguments: [key]) else {
             throw StreamingError.protocol("idempotency key \"\(key)\" conflicted, but no job holds it")
         }
@@ -73,13 +75,13 @@ struct JobStore: Sendable {
     /// and lowest sequence first. A row that cannot be read is moved to `dead` with a
     /// "corrupt record" error, and the claim goes on with the next rows.
     func claim(limit: Int, lease: Duration, now: Date, _ db: Database) throws -> [ClaimedJob] {
-        var sequence = try SequenceCounter(db)
+        var sequence = try SequenceCounter(db, meta: tables.meta)
         try promoteDue(now: now, sequence: &sequence, db)
         let select = try PreparedStatement(db, """
-            SELECT \(JobRecord.columns) FROM jobs WHERE state = 'waiting' ORDER BY priority, seq LIMIT ?
+            SELECT \(JobRecord.columns) FROM \(tables.jobs) WHERE state = 'waiting' ORDER BY priority, seq LIMIT ?
             """)
         let take = try PreparedStatement(db, """
-            UPDATE jobs SET state = 'processing', attempts = attempts + 1, lease_token = ?, lease_expires_at = ?
+            UPDATE \(tables.jobs) SET state = 'processing', attempts = attempts + 1, lease_token = ?, lease_expires_at = ?
             WHERE rowid = ?
             """)
         let expiresAt = now.addingTimeInterval(lease.timeInterval)
@@ -120,11 +122,11 @@ struct JobStore: Sendable {
     /// of its priority's line.
     private func promoteDue(now: Date, sequence: inout SequenceCounter, _ db: Database) throws {
         let due = try db.cachedStatement(sql: """
-            SELECT rowid FROM jobs WHERE state = 'scheduled' AND run_at <= ? ORDER BY run_at, seq
+            SELECT rowid FROM \(tables.jobs) WHERE state = 'scheduled' AND run_at <= ? ORDER BY run_at, seq
             """)
         let rowIDs = try Int64.fetchAll(due, arguments: [now.timeIntervalSince1970])
         guard !rowIDs.isEmpty else { return }
-        let promote = try PreparedStatement(db, "UPDATE jobs SET state = 'waiting', seq = ? WHERE rowid = ?")
+        let promote = try PreparedStatement(db, "UPDATE \(tables.jobs) SET state = 'waiting', seq = ? WHERE rowid = ?")
         for rowID in rowIDs {
             promote.bind(sequence.take(), at: 1)
             promote.bind(rowID, at: 2)
@@ -138,7 +140,7 @@ struct JobStore: Sendable {
             "job": "\(corrupt.id)", "reason": "\(corrupt.reason)",
         ])
         let bury = try db.cachedStatement(sql: """
-            UPDATE jobs SET state = 'dead', last_error = ?, lease_token = NULL, lease_expires_at = NULL, seq = ?
+            UPDATE \(tables.jobs) SET state = 'dead', last_error = ?, lease_token = NULL, lease_expires_at = NULL, seq = ?
             WHERE rowid = ?
             """)
         try bury.execute(arguments: [corrupt.description, sequence.take(), rowID])

@@ -119,6 +119,16 @@ public final class SQLiteChatStore: ChatStore {
     // MARK: Transactions
 
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction on GRDB's writer queue.
+    /// A write transaction on the file, for `/health`.
+    public func healthCheck() async throws -> String? {
+        try await write("health check") { db in
+            try db.execute(sql: "CREATE TABLE IF NOT EXISTS health_probe (at REAL NOT NULL)")
+            try db.execute(sql: "DELETE FROM health_probe")
+            try db.execute(sql: "INSERT INTO health_probe (at) VALUES (?)", arguments: [Date().timeIntervalSince1970])
+        }
+        return "sqlite"
+    }
+
     private func write<T: Sendable>(_ operation: String, _ body: @Sendable (Database) throws -> T) async throws -> T {
         try await pool.immediateTransaction(operation, path: path, busyTimeout: busyTimeout, body)
     }

@@ -30,6 +30,8 @@ import StreamingDomain
 public final class SQLiteJobQueue: JobQueue {
     /// The database file.
     public let path: String
+    /// The queue's name in the file (``QueueName``); `default` unless given.
+    public let queueName: String
     /// How hard commits are synced to disk.
     public let synchronous: Synchronous
     /// How long completed jobs are kept with their results.
@@ -46,15 +48,19 @@ public final class SQLiteJobQueue: JobQueue {
     ///
     /// - Parameters:
     ///   - path: The database file; its directory must exist.
+    ///   - queue: The queue's name in the file (``QueueName``): queues of different names
+    ///     share the file but not their jobs.
     ///   - synchronous: `PRAGMA synchronous` for every connection: `.normal` (the default)
     ///     or `.full`.
     ///   - completedRetention: How long a completed job is kept with its result.
     ///   - busyTimeout: How long to wait for another connection's or process's write lock.
     ///   - logger: Where corrupt records and the opening of the file are logged.
     /// - Throws: `StreamingError.connection` when the file cannot be opened, is not a
-    ///   database, or stays locked; `StreamingError.invalidInput` for a negative duration.
+    ///   database, or stays locked; `StreamingError.invalidInput` for a negative duration or
+    ///   a queue name that is not valid.
     public init(
         path: String,
+        queue: String = QueueName.defaultName,
         synchronous: Synchronous = .normal,
         completedRetention: Duration = .seconds(3600),
         busyTimeout: Duration = .seconds(5),
@@ -66,12 +72,14 @@ public final class SQLiteJobQueue: JobQueue {
         guard busyTimeout >= .zero else {
             throw StreamingError.invalidInput("busyTimeout must not be negative, got \(busyTimeout)")
         }
+        let tables = try JobTables(queue: queue)
         self.path = path
+        self.queueName = queue
         self.synchronous = synchronous
         self.completedRetention = completedRetention
         self.busyTimeout = busyTimeout
         self.logger = logger
-        store = JobStore(completedRetention: completedRetention.timeInterval, logger: logger)
+        store = JobStore(tables: tables, completedRetention: completedRetention.timeInterval, logger: logger)
 
         var configuration = Configuration()
         configuration.label = "raaf.jobs"
@@ -84,6 +92,9 @@ public final class SQLiteJobQueue: JobQueue {
                 try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue)")
             }
             try JobSchema.migrator.migrate(pool)
+            if queue != QueueName.defaultName {
+                try pool.write { db in try tables.create(db) }
+            }
         } catch {
             throw SQLiteErrorMapping.map(error, operation: "open", path: path, busyTimeout: busyTimeout)
         }
@@ -177,6 +188,16 @@ public final class SQLiteJobQueue: JobQueue {
     }
 
     /// The writer connection's `PRAGMA synchronous` (1 NORMAL, 2 FULL), for tests.
+    /// A write transaction on the file (the queue's meta table), for `/health`.
+    public func healthCheck(now: Date) async throws -> String? {
+        try await write("health check") { [store] db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO \(store.tables.meta) (key, value) VALUES ('health_probe', ?)",
+                arguments: [Int64(now.timeIntervalSince1970)])
+        }
+        return "sqlite (queue \(queueName))"
+    }
+
     func writerSynchronous() async throws -> Int {
         try await pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }

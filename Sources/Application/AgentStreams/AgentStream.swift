@@ -1,5 +1,6 @@
 import DequeModule
 import StreamingDomain
+import Tracing
 import Synchronization
 
 /// One agent run as clients see it: its frames, kept for replay, and who follows it.
@@ -19,6 +20,10 @@ public final class AgentStream: Sendable {
     /// The node that runs the stream, when it is another node of the cluster: this stream is
     /// then a mirror of the shared log, fed by it. `nil` for a stream run here.
     public let runningOn: String?
+    /// The transport that started it (`websocket`, `sse`), for its span.
+    public let transport: String
+    /// The service context of the request that started it, parent of its span.
+    let parentContext: ServiceContext?
 
     struct State {
         var frames: Deque<StreamFrame> = []
@@ -37,7 +42,12 @@ public final class AgentStream: Sendable {
     /// log stayed unreachable (`cluster_unavailable`). The final frame then carries it.
     let stopFailure = Mutex<ProtocolFailure?>(nil)
 
-    init(id: String, agentName: String, input: String, owner: String?, maxFrames: Int, runningOn: String? = nil) {
+    init(
+        id: String, agentName: String, input: String, owner: String?, maxFrames: Int, runningOn: String? = nil,
+        transport: String = "websocket", parentContext: ServiceContext? = nil
+    ) {
+        self.transport = transport
+        self.parentContext = parentContext
         self.id = id
         self.agentName = agentName
         self.input = input

@@ -1,6 +1,7 @@
 import DequeModule
 import Logging
 import StreamingDomain
+import Tracing
 import Synchronization
 
 /// Runs agent streams for clients and keeps them resumable: the use case behind the
@@ -69,17 +70,21 @@ public final class AgentStreamService: Sendable {
     /// Starts a run of `agent` on `input`; its frames go to the stream's followers.
     ///
     /// - Parameter id: The stream id the client chose; `nil` picks a fresh one.
+    /// - Parameter transport: `websocket` or `sse`: names the stream's span
+    ///   (`agent_stream <agent>`, attribute `raaf.transport`), whose parent is the caller's
+    ///   service context and which parents the run's spans.
     /// - Throws: `not_found` for an unknown agent, `invalid_message` for an id in use,
     ///   `server_busy` when ``AgentStreamOptions/maxActiveStreams`` run already.
-    public func start(id: String?, agent name: String, input: String, owner: String?) throws(ProtocolFailure)
-        -> AgentStream
-    {
+    public func start(
+        id: String?, agent name: String, input: String, owner: String?, transport: String = "websocket"
+    ) throws(ProtocolFailure) -> AgentStream {
         let id = id ?? Self.freshID()
         guard agents(name) != nil else {
             throw ProtocolFailure(.notFound, "no agent named \"\(name)\"", streamID: id)
         }
         let stream = AgentStream(
-            id: id, agentName: name, input: input, owner: owner, maxFrames: options.maxReplayFrames)
+            id: id, agentName: name, input: input, owner: owner, maxFrames: options.maxReplayFrames, transport: transport,
+            parentContext: Traces.tracer(runner.tracer) == nil ? nil : ServiceContext.current)
         try registry.withLock { registry throws(ProtocolFailure) in
             guard !registry.isShutDown else {
                 throw ProtocolFailure(.serverBusy, "the server is shutting down", streamID: id)
@@ -222,7 +227,7 @@ public final class AgentStreamService: Sendable {
         // cluster a third keeps the lease; losing it stops the run too.
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await stream.cancellationRequested() }
-            group.addTask { self.finished(stream, await self.produce(stream, writer: writer)) }
+            group.addTask { self.finished(stream, await self.producedTraced(stream, writer: writer)) }
             if let writer { group.addTask { await writer.keepLease() } }
             await group.next()
             group.cancelAll()
@@ -230,6 +235,21 @@ public final class AgentStreamService: Sendable {
     }
 
     enum Outcome { case completed, failed, cancelled }
+
+    /// ``produce(_:writer:)`` inside the stream's span when tracing: `agent_stream <agent>`, a
+    /// server span under the starting request's context, parent of the run's spans.
+    private func producedTraced(_ stream: AgentStream, writer: StreamLogWriter?) async -> Outcome {
+        guard let tracer = Traces.tracer(runner.tracer) else { return await produce(stream, writer: writer) }
+        let span = tracer.startSpan(
+            "agent_stream \(stream.agentName)", context: stream.parentContext ?? .topLevel, ofKind: .server)
+        span.attributes["raaf.transport"] = stream.transport
+        span.attributes["raaf.stream.id"] = stream.id
+        span.attributes["gen_ai.agent.name"] = stream.agentName
+        let outcome = await ServiceContext.withValue(span.context) { await produce(stream, writer: writer) }
+        if outcome != .completed { span.setStatus(SpanStatus(code: .error, message: "\(outcome)")) }
+        span.end()
+        return outcome
+    }
 
     /// Runs the agent and appends its frames; returns how the run ended.
     private func produce(_ stream: AgentStream, writer: StreamLogWriter?) async -> Outcome {

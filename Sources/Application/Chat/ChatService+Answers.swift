@@ -1,4 +1,5 @@
 import StreamingDomain
+import Tracing
 
 extension ChatService {
     /// One answer of a room's agent, ready to run.
@@ -43,7 +44,7 @@ extension ChatService {
                 // The run, and a watcher for `stop_stream`: whichever ends first cancels the
                 // other, so a stop ends the run (and its model request) at once.
                 group.addTask { await job.stop.wait() }
-                group.addTask { await self.produce(job, in: room) }
+                group.addTask { await self.producedTraced(job, in: room) }
                 await group.next()
                 group.cancelAll()
             }
@@ -101,6 +102,17 @@ extension ChatService {
         case completed(finalOutput: String)
         case stopped
         case failed(ProtocolFailure)
+    }
+
+    /// ``produce(_:in:)`` inside a `chat_answer <agent>` span when tracing, parent of the run's spans.
+    private func producedTraced(_ job: AnswerJob, in room: ChatRoom) async {
+        guard let tracer = Traces.tracer(runner.tracer) else { return await produce(job, in: room) }
+        let span = tracer.startSpan("chat_answer \(job.agent.name)", context: ServiceContext.current ?? .topLevel, ofKind: .server)
+        span.attributes["raaf.room"] = room.name
+        span.attributes["raaf.stream.id"] = job.stream
+        span.attributes["gen_ai.agent.name"] = job.agent.name
+        await ServiceContext.withValue(span.context) { await produce(job, in: room) }
+        span.end()
     }
 
     /// Runs the agent, streaming its events to the room, and posts the answer.

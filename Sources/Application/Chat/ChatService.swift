@@ -93,6 +93,10 @@ public final class ChatService: Sendable {
         logger: Logger = Logger(label: LogLabel.chat)
     ) {
         self.hub = hub
+        // A room decides where a handoff lands (its own agents, ``agentForAnswer(_:in:)``):
+        // the runner must not swap the target for the registered agent of that name.
+        var runner = runner
+        runner.agents = [:]
         self.runner = runner
         self.store = store
         self.agents = agents

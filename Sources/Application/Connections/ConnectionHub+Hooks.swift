@@ -28,7 +28,13 @@ extension ConnectionHub {
         hooks.withLock { $0.message.append(hook) }
     }
 
-    /// Calls `hook` for every `error` frame the hub answers a client with.
+    /// Calls `hook` for every `error` frame the hub answers a client with, and for every
+    /// connection-level failure that ends a connection: a protocol violation
+    /// (``ProtocolErrorCode/tooLarge``, ``ProtocolErrorCode/invalidMessage``,
+    /// ``ProtocolErrorCode/protocolError``), a refused token, a heartbeat timeout
+    /// (``ProtocolErrorCode/heartbeatTimeout``) or a failed write or read
+    /// (``ProtocolErrorCode/connectionLost``). Those carry the reason in `message` and the
+    /// close code in ``ProtocolFailure/closeCode``.
     public func onError(_ hook: @escaping @Sendable (Connection, ProtocolFailure) -> Void) {
         hooks.withLock { $0.error.append(hook) }
     }
@@ -38,5 +44,21 @@ extension ConnectionHub {
     /// Built-in types (`subscribe`, `publish`, `agent_stream`...) cannot be replaced.
     public func handle(_ type: String, _ handler: @escaping MessageHandler) {
         hooks.withLock { $0.handlers[type] = handler }
+    }
+}
+
+extension ConnectionHub {
+    /// Tells the error hooks that `connection` ended on `failure` (no frame is sent).
+    func reportFailure(_ connection: Connection, _ failure: ProtocolFailure) {
+        for hook in hooks.withLock({ $0.error }) { hook(connection, failure) }
+    }
+
+    /// The transport of `connection` failed (a write or read error): the peer is gone. The
+    /// error hooks hear of it (``ProtocolErrorCode/connectionLost`` with `reason`), then the
+    /// connection is forgotten. Does nothing for a connection already gone.
+    public func lost(_ connection: Connection, reason: String) {
+        guard connection.isOpen else { return }
+        reportFailure(connection, ProtocolFailure(.connectionLost, reason))
+        disconnect(connection)
     }
 }

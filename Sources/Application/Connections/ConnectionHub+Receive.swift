@@ -111,7 +111,7 @@ extension ConnectionHub {
             return
         }
         guard let identity = authenticate(token) else {
-            reply(connection, ProtocolFailure(.unauthorized, "the token was refused"), requestType: "auth")
+            reply(connection, ProtocolFailure(.unauthorized, "the token was refused", closeCode: .policyViolation), requestType: "auth")
             connection.sink.close(code: .policyViolation, reason: "authentication failed")
             disconnect(connection, code: .policyViolation)
             return

@@ -9,6 +9,9 @@ extension ConnectionHub {
             // Heard during generation g means: answered the ping sent at the start of g.
             // Silent since before the last two pings: gone.
             if current - connection.lastHeard.load(ordering: .relaxed) > 2 {
+                reportFailure(
+                    connection,
+                    ProtocolFailure(.heartbeatTimeout, "no answer to the last two pings", closeCode: .protocolError))
                 connection.sink.close(code: .protocolError, reason: "heartbeat timeout")
                 disconnect(connection, code: .protocolError)
             } else {

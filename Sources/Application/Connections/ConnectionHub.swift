@@ -192,23 +192,28 @@ public final class ConnectionHub: Sendable {
         connection.lastHeard.store(generation.load(ordering: .relaxed), ordering: .relaxed)
     }
 
-    /// Ends a connection that broke the WebSocket protocol, with the fitting error frame and close code.
+    /// Ends a connection that broke the WebSocket protocol, with the fitting error frame and
+    /// close code; the error hooks hear of it with the close code.
     public func fail(_ connection: Connection, _ violation: ProtocolViolation) {
-        let code: CloseCode
+        let failure: ProtocolFailure
+        var frame = true
         switch violation {
         case .messageTooLarge(let limit):
-            reply(connection, ProtocolFailure(.tooLarge, "messages are limited to \(limit) bytes"))
-            code = .messageTooBig
+            failure = ProtocolFailure(.tooLarge, "messages are limited to \(limit) bytes", closeCode: .messageTooBig)
         case .invalidUTF8:
-            reply(connection, ProtocolFailure(.invalidMessage, "text messages must be UTF-8"))
-            code = .invalidPayload
+            failure = ProtocolFailure(.invalidMessage, "text messages must be UTF-8", closeCode: .invalidPayload)
         case .binaryMessage:
-            reply(connection, ProtocolFailure(.invalidMessage, "binary messages are not supported; send JSON text"))
-            code = .unsupportedData
+            failure = ProtocolFailure(
+                .invalidMessage, "binary messages are not supported; send JSON text", closeCode: .unsupportedData)
         case .framing(let detail):
             logger.debug("protocol violation", metadata: ["connection": "\(connection.id)", "detail": "\(detail)"])
-            code = .protocolError
+            failure = ProtocolFailure(.protocolError, "protocol error: \(detail)", closeCode: .protocolError)
+            frame = false
         }
+        let isOpen = connection.isOpen
+        if frame { send(ServerFrame.error(failure), to: connection) }
+        if isOpen { reportFailure(connection, failure) }
+        let code = failure.closeCode ?? .protocolError
         connection.sink.close(code: code, reason: Self.closeReason(for: violation))
         disconnect(connection, code: code)
     }

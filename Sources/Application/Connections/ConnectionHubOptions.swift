@@ -1,3 +1,4 @@
+import StreamingDomain
 /// Limits and timings of a ``ConnectionHub``.
 public struct ConnectionHubOptions: Sendable, Hashable {
     /// The most connections at once; the next is refused: HTTP 503 at the WebSocket upgrade,
@@ -55,4 +56,22 @@ public struct ConnectionHubStats: Sendable, Hashable {
     public var refused: Int
     /// The cluster's figures as this node sees them; `nil` for a single node.
     public var cluster: BroadcasterStats? = nil
+}
+
+extension ConnectionHubStats {
+    /// The figures as `/stats` names them, in its order.
+    public var jsonFields: KeyValuePairs<String, JSONValue> {
+        [
+            "connections": .int(connections),
+            "channels": .int(channels),
+            "subscriptions": .int(subscriptions),
+            "active_streams": .int(activeStreams),
+            "retained_streams": .int(retainedStreams),
+            "frames_in": .int(framesIn),
+            "frames_out": .int(framesOut),
+            "dropped": .int(dropped),
+            "accepted": .int(accepted),
+            "refused": .int(refused),
+        ]
+    }
 }

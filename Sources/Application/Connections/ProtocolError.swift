@@ -50,6 +50,16 @@ public struct ProtocolErrorCode: RawRepresentable, Sendable, Hashable, CustomStr
     /// `create_room` when the server holds `max_rooms` rooms.
     public static let roomLimit = ProtocolErrorCode(rawValue: "room_limit")
 
+    // Connection-level failures: reported to ``ConnectionHub/onError(_:)`` with the close
+    // code; the connection is over, so no `error` frame carries them.
+
+    /// The client broke the WebSocket framing (close 1002).
+    public static let protocolError = ProtocolErrorCode(rawValue: "protocol_error")
+    /// The client answered none of the last two pings (close 1002).
+    public static let heartbeatTimeout = ProtocolErrorCode(rawValue: "heartbeat_timeout")
+    /// The transport failed: a write or read error, the peer is gone (no close frame).
+    public static let connectionLost = ProtocolErrorCode(rawValue: "connection_lost")
+
     public var description: String { rawValue }
 }
 
@@ -59,11 +69,15 @@ public struct ProtocolFailure: Error, Sendable, Hashable {
     public var message: String
     /// The agent stream the failure belongs to, when there is one.
     public var streamID: String?
+    /// The close code the connection was closed with because of this failure; `nil` when
+    /// the connection stays open (or ended without a close frame, ``ProtocolErrorCode/connectionLost``).
+    public var closeCode: CloseCode?
 
-    public init(_ code: ProtocolErrorCode, _ message: String, streamID: String? = nil) {
+    public init(_ code: ProtocolErrorCode, _ message: String, streamID: String? = nil, closeCode: CloseCode? = nil) {
         self.code = code
         self.message = message
         self.streamID = streamID
+        self.closeCode = closeCode
     }
 }
 

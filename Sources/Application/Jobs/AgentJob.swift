@@ -1,13 +1,31 @@
 import StreamingDomain
 
-/// The payload of an `agent` job: which agent answers which input.
+/// The payload of an `agent` job: which agent answers which input, and optionally where
+/// to POST the result (``CallbackResult``) when the job ends.
 public struct AgentJobPayload: Codable, Sendable, Hashable {
     public var agent: String
     public var input: String
+    /// An `http` or `https` URL that receives the result, or the error after the last attempt.
+    public var callbackURL: String?
+    /// The trace context of the request that enqueued the job (``JobTraceContext``); the
+    /// run's spans join its trace. `nil` starts a new trace.
+    public var traceContext: [String: String]?
 
-    public init(agent: String, input: String) {
+    /// - Parameter traceContext: By default the current context's (``JobTraceContext/inject(tracer:)``).
+    public init(
+        agent: String, input: String, callbackURL: String? = nil,
+        traceContext: [String: String]? = JobTraceContext.inject()
+    ) {
         self.agent = agent
         self.input = input
+        self.callbackURL = callbackURL
+        self.traceContext = traceContext
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case agent, input
+        case callbackURL = "callback_url"
+        case traceContext = "trace_context"
     }
 }
 
@@ -29,19 +47,47 @@ extension BackgroundProcessor {
     /// Registers the `agent` job: it runs the named agent on the input with `runner` and
     /// keeps the answer as the job's result, so an answer can be produced in the background.
     /// An unknown agent name is a permanent failure; model errors are retried.
-    public func registerAgentJob(runner: AgentRunner, agents: [String: Agent], name: String = "agent") {
-        register(name, payload: AgentJobPayload.self) { payload, _ -> AgentJobResult in
-            guard let agent = agents[payload.agent] else {
-                let known = agents.keys.sorted().joined(separator: ", ")
-                throw StreamingError.invalidInput("no agent named \"\(payload.agent)\" (agents: \(known))")
+    ///
+    /// With a `callback_url` in the payload, the job's end enqueues a `callback` job
+    /// (``registerCallbackJob(sender:)``): the answer when it succeeds, the error after its
+    /// last attempt.
+    public func registerAgentJob(
+        runner: AgentRunner, agents: [String: Agent], name: String = "agent", callbackAttempts: Int = Callbacks.defaultAttempts
+    ) {
+        register(name, payload: AgentJobPayload.self) { [queue, now] payload, context -> AgentJobResult in
+            do {
+                if let url = payload.callbackURL { try Callbacks.validate(url) }
+                guard let agent = agents[payload.agent] else {
+                    let known = agents.keys.sorted().joined(separator: ", ")
+                    throw StreamingError.invalidInput("no agent named \"\(payload.agent)\" (agents: \(known))")
+                }
+                let result = try await JobTraceContext.consume(
+                    "process agent job", carrier: payload.traceContext, tracer: runner.tracer,
+                    attributes: ["raaf.job.id": "\(context.job.id)", "gen_ai.agent.name": agent.name]
+                ) { try await runner.run(agent, payload.input) }
+                if let url = payload.callbackURL {
+                    let report = CallbackResult(
+                        id: "\(context.job.id)", status: .completed, agent: result.lastAgent.name,
+                        finalOutput: result.finalOutput, usage: result.usage, attempts: context.attempt)
+                    try await Callbacks.enqueue(report, to: url, on: queue, maxAttempts: callbackAttempts, now: now())
+                }
+                return AgentJobResult(
+                    finalOutput: result.finalOutput,
+                    agent: result.lastAgent.name,
+                    turns: result.turns,
+                    usage: result.usage
+                )
+            } catch {
+                if let url = payload.callbackURL, (try? Callbacks.validate(url)) != nil, !Task.isCancelled,
+                    Callbacks.isLastAttempt(context, error: error)
+                {
+                    let report = CallbackResult(
+                        id: "\(context.job.id)", status: .failed, agent: payload.agent, error: "\(error)",
+                        attempts: context.attempt)
+                    try await Callbacks.enqueue(report, to: url, on: queue, maxAttempts: callbackAttempts, now: now())
+                }
+                throw error
             }
-            let result = try await runner.run(agent, payload.input)
-            return AgentJobResult(
-                finalOutput: result.finalOutput,
-                agent: result.lastAgent.name,
-                turns: result.turns,
-                usage: result.usage
-            )
         }
     }
 }

@@ -3,7 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Logging
 import StreamingDomain
+import Tracing
 
 /// Which agent a queued message is for: a name, and optionally its instructions and model.
 public struct AgentConfiguration: Codable, Sendable, Hashable {
@@ -25,17 +27,24 @@ public struct QueuedMessage: Codable, Sendable, Hashable {
     /// Where to send the answer, for a caller that is not waiting.
     public var callbackURL: String?
     public var metadata: [String: String]
+    /// The trace context of the request that enqueued it (``JobTraceContext``).
+    public var traceContext: [String: String]?
 
-    public init(content: String, agent: AgentConfiguration, callbackURL: String? = nil, metadata: [String: String] = [:]) {
+    public init(
+        content: String, agent: AgentConfiguration, callbackURL: String? = nil, metadata: [String: String] = [:],
+        traceContext: [String: String]? = nil
+    ) {
         self.content = content
         self.agent = agent
         self.callbackURL = callbackURL
         self.metadata = metadata
+        self.traceContext = traceContext
     }
 
     enum CodingKeys: String, CodingKey {
         case content, agent, metadata
         case callbackURL = "callback_url"
+        case traceContext = "trace_context"
     }
 }
 
@@ -73,42 +82,84 @@ public struct MessageBatch: Sendable {
     }
 }
 
-/// A queue of messages for agents, handled in batches (the Ruby gem's `MessageQueue`).
+/// A queue of messages for agents (the Ruby gem's `MessageQueue`): enqueue a message for
+/// an agent, with an optional `callback_url`, and ``process(_:)`` them until shut down.
 ///
 /// ```swift
-/// let messages = MessageQueue(queue: SQLiteJobQueue(path: "messages.sqlite"))
-/// try await messages.enqueue("Summarise this", agent: AgentConfiguration(name: "assistant"))
-/// try await messages.processMessages(batchSize: 10) { batch in
-///     for received in batch.messages {
-///         let answer = try await runner.run(agents[received.message.agent.name]!, received.message.content)
-///         batch.acknowledge(received.id, result: answer.finalOutput)
-///     }
+/// let messages = MessageQueue(queue: try SQLiteJobQueue(path: "app.sqlite", queue: "agent_messages"),
+///                             callbacks: HTTPCallbackSender(configuration: .init(secret: secret)))
+/// try await messages.enqueue(message: "Summarise this", agentConfig: AgentConfiguration(name: "assistant"),
+///                            callbackURL: "https://myapp.example/webhook")
+/// try await messages.process { received in          // until messages.shutdown()
+///     MessageAnswer(try await runner.run(agents[received.message.agent.name]!, received.message.content))
 /// }
 /// ```
-/// It owns its ``JobQueue``: give it a queue (a SQLite file, a Redis namespace) of its own.
+/// ``process(_:)`` runs on a ``BackgroundProcessor``: several messages at once, leases of
+/// long answers renewed, the messages of a consumer that died delivered again once their
+/// lease ends, failures retried with backoff, then dead. When a message with a callback URL
+/// ends (answered, or failed for the last time), its ``CallbackResult`` is POSTed by a
+/// `callback` job of the same queue (``Callbacks``).
+///
+/// It owns its ``JobQueue``: give it a queue of its own (a named queue, ``QueueName``).
+/// ``processMessages(batchSize:_:)`` hands out one batch at a time instead.
 public final class MessageQueue: Sendable {
     public static let jobName = "message"
     public let queue: any JobQueue
     public let lease: Duration
     public let backoff: RetryBackoff
     public let maxAttempts: Int
-    private let now: @Sendable () -> Date
+    /// Delivers callbacks; without one, a message's callback job waits in the queue for a
+    /// consumer that has one.
+    public let callbacks: (any CallbackSender)?
+    /// Attempts a callback gets before it is dead.
+    public let callbackAttempts: Int
+    /// The tracer of enqueue's context injection and of the consumer's spans; `nil` uses
+    /// the bootstrapped one.
+    public let tracer: (any Tracer)?
+    let now: @Sendable () -> Date
+    /// Runs ``process(_:)``; its figures are ``stats()``.
+    let processor: BackgroundProcessor
 
+    /// - Parameters:
+    ///   - workers: Messages ``process(_:)`` handles at once.
+    ///   - callbacks: Sends the results to callback URLs.
+    ///   - shutdownGrace: How long ``shutdown()`` waits for answers in progress.
     public init(
         queue: any JobQueue,
         lease: Duration = .seconds(60),
         backoff: RetryBackoff = RetryBackoff(),
         maxAttempts: Int = 4,
-        now: @escaping @Sendable () -> Date = { Date() }
+        workers: Int = 4,
+        callbacks: (any CallbackSender)? = nil,
+        callbackAttempts: Int = Callbacks.defaultAttempts,
+        shutdownGrace: Duration = .seconds(30),
+        pollInterval: Duration = .milliseconds(100),
+        tracer: (any Tracer)? = nil,
+        now: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger = Logger(label: LogLabel.background)
     ) {
         self.queue = queue
+        self.tracer = tracer
         self.lease = lease
         self.backoff = backoff
         self.maxAttempts = maxAttempts
+        self.callbacks = callbacks
+        self.callbackAttempts = callbackAttempts
         self.now = now
+        self.processor = BackgroundProcessor(
+            queue: queue,
+            options: .init(
+                workers: workers, lease: lease, pollInterval: pollInterval, backoff: backoff, maxAttempts: maxAttempts,
+                shutdownGrace: shutdownGrace),
+            now: now,
+            logger: logger
+        )
+        if let callbacks { processor.registerCallbackJob(sender: callbacks) }
     }
 
     /// Enqueues a message for `agent`.
+    ///
+    /// - Throws: ``StreamingError/invalidInput(_:)`` for a callback URL that is not `http` or `https`.
     @discardableResult
     public func enqueue(
         _ content: String,
@@ -117,7 +168,10 @@ public final class MessageQueue: Sendable {
         metadata: [String: String] = [:],
         priority: JobPriority = .normal
     ) async throws -> JobID {
-        let message = QueuedMessage(content: content, agent: agent, callbackURL: callbackURL, metadata: metadata)
+        if let callbackURL { try Callbacks.validate(callbackURL) }
+        let message = QueuedMessage(
+            content: content, agent: agent, callbackURL: callbackURL, metadata: metadata,
+            traceContext: JobTraceContext.inject(tracer: tracer))
         let job = try NewJob(name: Self.jobName, json: message, priority: priority, maxAttempts: maxAttempts)
         return try await queue.enqueue([job], now: now())[0]
     }

@@ -34,4 +34,15 @@ public protocol ChatStore: Sendable {
     /// `nil`), the most recent ones, in ascending `seq` order: the page just before
     /// `beforeSeq`. An unknown room gives an empty page.
     func history(ofRoom room: String, beforeSeq: Int?, limit: Int) async throws -> [RoomMessage]
+
+    /// Checks that the store works now, for `/health` (SQLite: a write); returns a short
+    /// detail. The default reads the last `seq` of a room that does not exist.
+    func healthCheck() async throws -> String?
+}
+
+extension ChatStore {
+    public func healthCheck() async throws -> String? {
+        _ = try await lastSeq(inRoom: "\u{0}health")
+        return nil
+    }
 }

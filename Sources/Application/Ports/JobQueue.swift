@@ -57,10 +57,20 @@ public protocol JobQueue: Sendable {
 
     /// Closes connections; the default does nothing.
     func shutdown() async throws
+
+    /// Checks that the backend works now, for `/health`: a round trip (Redis `PING`), a
+    /// write (SQLite); returns a short detail (the backend, never a secret). The default
+    /// reads ``stats(now:)``.
+    func healthCheck(now: Date) async throws -> String?
 }
 
 extension JobQueue {
     public func shutdown() async throws {}
+
+    public func healthCheck(now: Date) async throws -> String? {
+        _ = try await stats(now: now)
+        return nil
+    }
 
     /// Stores one job and returns its id.
     @discardableResult

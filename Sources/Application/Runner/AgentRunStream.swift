@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import StreamingDomain
+import Tracing
 
 /// The events of one agent run, produced as the consumer asks for them.
 ///
@@ -62,8 +63,12 @@ public struct AgentRunStream: AsyncSequence, Sendable {
         private var pending: [StreamEvent.Kind] = []
         private var pendingIndex = 0
         private let input: String
+        private let runID: String
+        /// The run's spans, when a tracer is bootstrapped (or given to the runner).
+        private var trace: RunTrace?
 
         init(stream: AgentRunStream) {
+            runID = stream.runID
             runner = stream.runner
             agent = stream.agent
             messages = stream.messages
@@ -94,6 +99,9 @@ public struct AgentRunStream: AsyncSequence, Sendable {
                 case .done:
                     return nil
                 case .start:
+                    if let tracer = Traces.tracer(runner.tracer) {
+                        trace = RunTrace(tracer: tracer, agent: agent, runID: runID)
+                    }
                     publisher?.started(agent: agent.name, input: input)
                     runner.logger.debug("run started", metadata: ["agent": "\(agent.name)"])
                     phase = .needTurn
@@ -135,6 +143,7 @@ public struct AgentRunStream: AsyncSequence, Sendable {
                 settings: agent.settings,
                 agentName: agent.name
             )
+            trace?.modelCallStarted(request)
             deltas = try await runner.provider.stream(request).makeAsyncIterator()
             phase = .streaming
         }
@@ -143,6 +152,7 @@ public struct AgentRunStream: AsyncSequence, Sendable {
         private mutating func finishTurn() {
             let calls = turn.toolCalls(turn: turns)
             let text = turn.text
+            trace?.modelCallEnded(usage: turn.usage, finishReason: turn.finishReason)
             usage += turn.usage
             turn = ModelTurnAccumulator()
             messages.append(.assistant(text, toolCalls: calls))
@@ -155,6 +165,8 @@ public struct AgentRunStream: AsyncSequence, Sendable {
                     turns: turns
                 )
                 pending.append(.complete(result))
+                trace?.end(result: result)
+                trace = nil
                 phase = .done
                 return
             }
@@ -177,7 +189,7 @@ public struct AgentRunStream: AsyncSequence, Sendable {
 
         private mutating func runTools(_ calls: [ToolCall], handoff: PlannedHandoff?) async throws {
             if !calls.isEmpty {
-                let outputs = await ToolExecution.run(calls, agent: agent)
+                let outputs = await ToolExecution.run(calls, agent: agent, trace: trace.map { ($0.tracer, $0.run.context) })
                 try Task.checkCancellation()
                 for output in outputs {
                     messages.append(.tool(toolCallID: output.callID, content: output.output))
@@ -185,7 +197,7 @@ public struct AgentRunStream: AsyncSequence, Sendable {
                 }
             }
             if let handoff {
-                let target = handoff.target
+                let target = runner.agents[handoff.target.name] ?? handoff.target
                 messages.append(.tool(toolCallID: handoff.call.id, content: #"{"assistant":"\#(target.name)"}"#))
                 for ignored in handoff.ignored {
                     messages.append(
@@ -195,16 +207,14 @@ public struct AgentRunStream: AsyncSequence, Sendable {
                         )
                     )
                 }
-                pending.append(
-                    .handoff(
-                        Handoff(
-                            from: agent.name,
-                            to: target.name,
-                            reason: ToolExecution.handoffReason(handoff.call),
-                            callID: handoff.call.id
-                        )
-                    )
+                let event = Handoff(
+                    from: agent.name,
+                    to: target.name,
+                    reason: ToolExecution.handoffReason(handoff.call),
+                    callID: handoff.call.id
                 )
+                trace?.handoff(event)
+                pending.append(.handoff(event))
                 agent = target
             }
             phase = .needTurn
@@ -225,6 +235,8 @@ public struct AgentRunStream: AsyncSequence, Sendable {
             pendingIndex = 0
             let reported: any Error =
                 if error is CancellationError { StreamingError.cancelled } else { error }
+            trace?.end(error: reported)
+            trace = nil
             publisher?.failed(reported)
             if case StreamingError.cancelled = reported {
                 runner.logger.debug("run cancelled", metadata: ["agent": "\(agent.name)"])

@@ -1,5 +1,6 @@
 import Logging
 import StreamingDomain
+import Tracing
 
 /// Runs agents: the agent loop of the OpenAI Agents SDK, streamed.
 ///
@@ -25,14 +26,26 @@ public struct AgentRunner: Sendable {
     /// `agent.tool_output`, `agent.handoff`, `agent.complete` and `agent.error` here.
     public var eventBus: EventBus?
     public var logger: Logger
+    /// The registered agents by name. A handoff switches to the registered agent of the
+    /// target's name when there is one, so a handoff may name its target with a placeholder
+    /// (`Agent(name: "billing")`) and two agents may hand off to each other.
+    public var agents: [String: Agent]
+    /// The tracer of this runner's spans; `nil` (the default) uses the tracer the application
+    /// bootstrapped with `InstrumentationSystem.bootstrap`. With none bootstrapped (the no-op
+    /// tracer) a run does no span work.
+    public var tracer: (any Tracer)?
 
     public init(
         provider: any ModelProvider,
         maxTurns: Int = 10,
         defaultModel: String = "gpt-4o",
         eventBus: EventBus? = nil,
-        logger: Logger = Logger(label: LogLabel.streaming)
+        logger: Logger = Logger(label: LogLabel.streaming),
+        agents: [String: Agent] = [:],
+        tracer: (any Tracer)? = nil
     ) {
+        self.agents = agents
+        self.tracer = tracer
         self.provider = provider
         self.maxTurns = maxTurns
         self.defaultModel = defaultModel

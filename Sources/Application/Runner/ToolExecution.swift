@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import StreamingDomain
+import Tracing
 
 /// Runs the tool calls of one turn concurrently and returns their outputs in call order.
 ///
@@ -11,13 +12,15 @@ import StreamingDomain
 /// output marked as an error; the model reads it and the run goes on. Cancellation of
 /// the calling task reaches every running tool through the task group.
 enum ToolExecution {
-    static func run(_ calls: [ToolCall], agent: Agent) async -> [ToolOutput] {
+    static func run(
+        _ calls: [ToolCall], agent: Agent, trace: (tracer: any Tracer, parent: ServiceContext)? = nil
+    ) async -> [ToolOutput] {
         if calls.count == 1 {
-            return [await run(calls[0], agent: agent)]
+            return [await traced(calls[0], agent: agent, trace: trace) { await run(calls[0], agent: agent) }]
         }
         return await withTaskGroup(of: (Int, ToolOutput).self) { group in
             for (position, call) in calls.enumerated() {
-                group.addTask { (position, await run(call, agent: agent)) }
+                group.addTask { (position, await traced(call, agent: agent, trace: trace) { await run(call, agent: agent) }) }
             }
             var outputs = [ToolOutput?](repeating: nil, count: calls.count)
             for await (position, output) in group {

@@ -7,7 +7,7 @@ struct EnqueueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enqueue",
         abstract: "Add a job to the queue and print its id.",
-        discussion: "Built-in job names: noop, sleep ({\"ms\": N}), fail ({\"times\": N}), agent ({\"agent\": NAME, \"input\": TEXT})."
+        discussion: "Built-in job names: noop, sleep ({\"ms\": N}), fail ({\"times\": N}), agent ({\"agent\": NAME, \"input\": TEXT, \"callback_url\": URL}: the worker POSTs the result to callback_url, signed with RAAF_CALLBACK_SECRET when set)."
     )
 
     @OptionGroup var queueOptions: QueueOptions
@@ -44,6 +44,16 @@ struct EnqueueCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if name == "agent" {
+            // Refused here rather than dead later: a payload the agent job cannot use.
+            do {
+                let payload = try JSONDecoder().decode(AgentJobPayload.self, from: Data(json.utf8))
+                if let url = payload.callbackURL { try Callbacks.validate(url) }
+            } catch {
+                Terminal.error("the agent job's payload is not usable: \(error)")
+                throw ExitCode(64)
+            }
+        }
         try await withQueue(queueOptions) { system, queue in
             let job = NewJob(
                 name: name,

@@ -6,10 +6,13 @@ struct QueueOptions: ParsableArguments {
     @Option(help: "The job queue: memory, sqlite:PATH or redis://[:password@]host:port[/db]. Default: REDIS_URL when set, else sqlite:raaf-jobs.sqlite.")
     var queue: String?
 
-    /// The queue `--queue` names, or the configured default.
+    @Option(help: "The named queue in that backend: 1 to 64 letters, digits or _. Default: BACKGROUND_QUEUE_NAME, else default.")
+    var queueName: String?
+
+    /// The queue `--queue` and `--queue-name` name, or the configured default.
     func open(in system: StreamingSystem) throws -> any JobQueue {
         do {
-            return try system.makeJobQueue(queue.map(JobQueueLocation.init(parsing:)))
+            return try system.makeJobQueue(queue.map(JobQueueLocation.init(parsing:)), queue: queueName)
         } catch {
             Terminal.error("\(error)")
             // 64 (EX_USAGE) for a malformed --queue, 69 (EX_UNAVAILABLE) for a store that cannot be opened.

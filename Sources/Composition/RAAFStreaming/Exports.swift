@@ -3,6 +3,7 @@
 // and the SQLite and Redis job queues.
 @_exported import StreamingApplication
 @_exported import StreamingDomain
+@_exported import StreamingCallbacks
 @_exported import StreamingMemory
 @_exported import StreamingOpenAI
 @_exported import StreamingRedis

@@ -3,6 +3,7 @@ import StreamingApplication
 import StreamingDomain
 import StreamingMemory
 import StreamingOpenAI
+import Tracing
 
 /// A configured system: the settings, and the parts wired from them.
 ///
@@ -15,6 +16,14 @@ public struct StreamingSystem: Sendable {
     public let eventBus: EventBus
     /// Masks the configured secrets in every log line of this system.
     public let redactor: SecretRedactor
+    /// The in-memory job queues by name, for ``makeJobQueue(_:queue:)`` with `.memory`.
+    let memoryJobs = InMemoryJobBackend()
+    /// The server and async runner made from this system, for ``stats()``.
+    let parts = SystemParts()
+    /// The tracer of this system's spans (runs, model and tool calls, streams, chat answers,
+    /// jobs); `nil` (the default) uses the one bootstrapped with
+    /// `InstrumentationSystem.bootstrap`, and none bootstrapped means no span work at all.
+    public var tracer: (any Tracer)?
 
     init(configuration: StreamingConfiguration, provider: (any ModelProvider)?) {
         self.configuration = configuration
@@ -43,15 +52,18 @@ public struct StreamingSystem: Sendable {
             maxTurns: configuration.streaming.maxTurns,
             defaultModel: configuration.provider.model,
             eventBus: eventBus,
-            logger: logger(LogLabel.streaming)
+            logger: logger(LogLabel.streaming),
+            agents: agents,
+            tracer: tracer
         )
     }
 
     /// A bounded pool of background runs with this system's runner, sized by `async.poolSize`
     /// and `async.queueSize`, each run limited to `async.threadTimeout`. Run it with
     /// ``AsyncRunner/run()`` or ``AsyncRunner/withRunning(shutdown:_:)``.
+    /// The runner is the one ``stats()`` (and `/stats`) report as `async_runner`.
     public func asyncRunner(clock: any Clock<Duration> = ContinuousClock()) -> AsyncRunner {
-        AsyncRunner(
+        let runner = AsyncRunner(
             runner: runner,
             poolSize: configuration.async.poolSize,
             queueSize: configuration.async.queueSize,
@@ -59,6 +71,8 @@ public struct StreamingSystem: Sendable {
             clock: clock,
             logger: logger(LogLabel.async)
         )
+        parts.register(runner: runner)
+        return runner
     }
 
     /// Runs `agent` over many inputs, `maxConcurrent` at a time (default `async.poolSize`),
@@ -89,8 +103,13 @@ public struct StreamingSystem: Sendable {
         return pipeline
     }
 
-    /// The built-in demo agents by name (`assistant`, `support`).
-    public var agents: [String: Agent] { DemoAgents.all }
+    /// The agents this system serves, by name: `config.agents`, or the built-in demo agents
+    /// (`assistant`, `support`) when none were given.
+    public var agents: [String: Agent] {
+        configuration.agents.isEmpty
+            ? DemoAgents.all
+            : Dictionary(configuration.agents.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
 
     /// Releases what the system holds (the model provider's HTTP client). Call it once,
     /// when no run is in progress.

@@ -101,3 +101,42 @@ struct HubHeartbeatTests {
         #expect(hub.connection(silent.id) == nil)
     }
 }
+
+@Suite("ConnectionHub error hook: connection-level failures")
+struct HubConnectionFailureTests {
+    @Test("a heartbeat timeout, a protocol violation and a lost transport reach onError with the reason and close code")
+    func connectionFailures() throws {
+        let hub = HubFixture.hub()
+        let failures = Locked<[ProtocolFailure]>([])
+        hub.onError { _, failure in failures.withLock { $0.append(failure) } }
+
+        let silent = try hub.connectClient()
+        for _ in 0..<3 { hub.heartbeat() }
+        #expect(failures.value.map(\.code) == [.heartbeatTimeout])
+        #expect(failures.value.last?.closeCode == .protocolError)
+        #expect(failures.value.last?.message == "no answer to the last two pings")
+        #expect(hub.connection(silent.id) == nil)
+
+        let breaker = try hub.connectClient()
+        hub.fail(breaker.connection, .framing("reserved bits set"))
+        #expect(failures.value.last?.code == .protocolError)
+        #expect(failures.value.last?.closeCode == .protocolError)
+        #expect(failures.value.last?.message == "protocol error: reserved bits set")
+
+        let large = try hub.connectClient()
+        hub.fail(large.connection, .messageTooLarge(limit: 10))
+        #expect(failures.value.last?.code == .tooLarge)
+        #expect(failures.value.last?.closeCode == .messageTooBig)
+
+        let gone = try hub.connectClient()
+        hub.lost(gone.connection, reason: "write failed: Connection reset by peer")
+        #expect(failures.value.last?.code == .connectionLost)
+        #expect(failures.value.last?.closeCode == nil)
+        #expect(failures.value.last?.message == "write failed: Connection reset by peer")
+        #expect(hub.connection(gone.id) == nil)
+        // A connection already gone is not reported twice.
+        hub.lost(gone.connection, reason: "again")
+        hub.fail(large.connection, .invalidUTF8)
+        #expect(failures.value.count == 4)
+    }
+}

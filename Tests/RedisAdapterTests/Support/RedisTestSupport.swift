@@ -43,11 +43,12 @@ enum RedisTestSupport {
     }
 
     /// Deletes every key of `namespace` (so a server given by REDIS_URL is left clean).
+    /// Removes every key of `namespace`, its named queues' (`{namespace:name}:`) too.
     static func drop(namespace: String) async throws {
         let connection = RedisConnection(configuration: try RedisConfiguration(url: try await sharedURL()))
         var cursor = "0"
         repeat {
-            let reply = try await connection.send("SCAN", cursor, "MATCH", "{\(namespace)}:*", "COUNT", "1000")
+            let reply = try await connection.send("SCAN", cursor, "MATCH", "{\(namespace)[}:]*", "COUNT", "1000")
             guard let parts = reply.array, parts.count == 2, let next = parts[0].string, let keys = parts[1].array else { break }
             cursor = next
             if !keys.isEmpty {

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import RAAFStreaming
 import StreamingTestSupport
+import Tracing
 
 /// A ``RealtimeServer`` on a free loopback port, for one test.
 struct HTTPTestServer: Sendable {
@@ -20,9 +21,11 @@ struct HTTPTestServer: Sendable {
         jobQueue: (any JobQueue)? = nil,
         chatStore: (any ChatStore)? = nil,
         provider: (any ModelProvider)? = nil,
+        tracer: (any Tracer)? = nil,
         _ body: (HTTPTestServer) async throws -> Void
     ) async throws {
-        let system = try Streaming.configure(environment: [:], provider: provider) { configure(&$0) }
+        var system = try Streaming.configure(environment: [:], provider: provider) { configure(&$0) }
+        system.tracer = tracer
         let server = try RealtimeServer(
             system: system, host: "127.0.0.1", port: 0, jobQueue: jobQueue, chatStore: chatStore ?? InMemoryChatStore(),
             handlesSignals: false)

@@ -64,4 +64,11 @@ extension RedisJobQueue {
             oldestWaitingAge: oldest.map { max(0, now.timeIntervalSince($0)) } ?? 0
         )
     }
+
+    /// A `PING` round trip to the server, for `/health`.
+    public func healthCheck(now: Date) async throws -> String? {
+        let reply = try await pool.send(RedisCommand("PING"))
+        guard reply.string == "PONG" else { throw StreamingError.connection("Redis answered PING with \(reply)") }
+        return "redis (queue \(queueName))"
+    }
 }

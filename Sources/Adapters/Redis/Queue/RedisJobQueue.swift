@@ -21,8 +21,11 @@ import StreamingDomain
 /// Needs Redis 6.2 or later (`LPOP` with a count); standalone servers only (no Cluster
 /// redirections), although every key of a namespace shares one hash slot.
 public final class RedisJobQueue: JobQueue {
-    /// The namespace: every key of this queue starts with `{namespace}:`.
+    /// The namespace: every key of the default queue starts with `{namespace}:`, every key of
+    /// the queue named `emails` with `{namespace:emails}:`.
     public let namespace: String
+    /// The queue's name in the namespace (``QueueName``); `default` unless given.
+    public let queueName: String
     /// How long a completed job (and its idempotency key) is kept with its result.
     public let completedRetention: Duration
     let pool: RedisConnectionPool
@@ -39,13 +42,16 @@ public final class RedisJobQueue: JobQueue {
     ///
     /// - Parameters:
     ///   - namespace: the key prefix; queues with different namespaces share nothing.
+    ///   - queue: the queue's name (``QueueName``): named queues on one server and namespace
+    ///     never claim each other's jobs.
     ///   - completedRetention: how long completed jobs keep their result.
     ///   - connections: how many connections concurrent calls spread over.
     /// - Throws: `StreamingError.configuration(variable: "REDIS_URL", …)` for a malformed
-    ///   URL (without repeating the password), `StreamingError.invalidInput` for a bad namespace.
+    ///   URL (without repeating the password), `StreamingError.invalidInput` for a bad namespace or queue name.
     public convenience init(
         url: String,
         namespace: String = "raaf",
+        queue: String = QueueName.defaultName,
         completedRetention: Duration = .seconds(3600),
         connections: Int = 4,
         logger: Logger = Logger(label: LogLabel.background)
@@ -53,6 +59,7 @@ public final class RedisJobQueue: JobQueue {
         try self.init(
             configuration: RedisConfiguration(url: url),
             namespace: namespace,
+            queue: queue,
             completedRetention: completedRetention,
             connections: connections,
             logger: logger
@@ -63,10 +70,12 @@ public final class RedisJobQueue: JobQueue {
     public init(
         configuration: RedisConfiguration,
         namespace: String = "raaf",
+        queue: String = QueueName.defaultName,
         completedRetention: Duration = .seconds(3600),
         connections: Int = 4,
         logger: Logger = Logger(label: LogLabel.background)
     ) throws {
+        guard QueueName.isValid(queue) else { throw StreamingError.invalidInput(QueueName.problem(queue)) }
         guard !namespace.isEmpty, !namespace.contains("{"), !namespace.contains("}") else {
             throw StreamingError.invalidInput("a Redis namespace must be non-empty and without braces")
         }
@@ -75,7 +84,8 @@ public final class RedisJobQueue: JobQueue {
         }
         self.namespace = namespace
         self.completedRetention = completedRetention
-        self.prefix = "{\(namespace)}:"
+        self.queueName = queue
+        self.prefix = queue == QueueName.defaultName ? "{\(namespace)}:" : "{\(namespace):\(queue)}:"
         self.pool = RedisConnectionPool(configuration: configuration, size: connections, name: "raaf-jobs")
         self.logger = logger
     }

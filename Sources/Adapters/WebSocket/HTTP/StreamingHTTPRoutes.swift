@@ -10,8 +10,9 @@ import StreamingDomain
 /// | --- | --- |
 /// | `POST /v1/agents/{name}/stream` | starts an agent stream from `{"input": TEXT}` (optional `"id"`) and sends its frames as Server-Sent Events |
 /// | `GET /v1/streams/{id}` | the frames of a running or recently finished stream as Server-Sent Events, after `Last-Event-ID` when given |
-/// | `GET /health` | `{"status":"ok"}` while the process runs (liveness) |
-/// | `GET /health/ready` | `{"status":"ready"}`; 503 `{"status":"draining"}` once a shutdown began (readiness) |
+/// | `GET /health` | with ``Options/health``: every component's state and latency, 200 when the required ones work, 503 naming the failing ones; else `{"status":"ok"}` |
+/// | `GET /health/live` | `{"status":"ok"}` while the process answers (liveness) |
+/// | `GET /health/ready` | `{"status":"ready"}`; 503 `{"status":"draining"}` once a shutdown began, 503 `{"status":"failing","failing":[...]}` when a required component fails (readiness) |
 /// | `GET /stats` | the hub's figures as JSON, plus ``Options/extraStats`` |
 /// | `GET /metrics` | ``Options/metrics``'s Prometheus text, when set |
 ///
@@ -43,17 +44,22 @@ public struct StreamingHTTPRoutes: Sendable {
         /// The Prometheus text exposition for `/metrics`; without it the route is absent.
         /// Called once per scrape.
         public var metrics: (@Sendable () async -> String)?
+        /// Checks the server's components for `/health` and `/health/ready`; without it
+        /// `/health` only says the process answers.
+        public var health: HealthChecker?
 
         public init(
             enableSSE: Bool = true,
             maxRequestBodySize: Int = 1 << 20,
             extraStats: (@Sendable () async -> [String: JSONValue])? = nil,
-            metrics: (@Sendable () async -> String)? = nil
+            metrics: (@Sendable () async -> String)? = nil,
+            health: HealthChecker? = nil
         ) {
             self.enableSSE = enableSSE
             self.maxRequestBodySize = maxRequestBodySize
             self.extraStats = extraStats
             self.metrics = metrics
+            self.health = health
         }
     }
 
@@ -85,13 +91,37 @@ public struct StreamingHTTPRoutes: Sendable {
             }
         }
         router.get("/health") { _, _ in
+            guard let health = options.health else { return JSONResponse.response { $0.field("status", "ok") } }
+            let report = await health.report()
+            return JSONResponse.response(status: report.isHealthy ? .ok : .serviceUnavailable) { writer in
+                if case .object(let fields) = report.json {
+                    for name in fields.keys.sorted() {
+                        writer.key(name)
+                        writer.value(fields[name]!)
+                    }
+                }
+            }
+        }
+        router.get("/health/live") { _, _ in
             JSONResponse.response { $0.field("status", "ok") }
         }
         router.get("/health/ready") { _, _ in
             // A draining server answers 503 at once, so a load balancer stops sending it clients.
-            hub.isReady
-                ? JSONResponse.response { $0.field("status", "ready") }
-                : JSONResponse.response(status: .serviceUnavailable) { $0.field("status", "draining") }
+            guard hub.isReady else {
+                return JSONResponse.response(status: .serviceUnavailable) { $0.field("status", "draining") }
+            }
+            // A server whose required components fail cannot serve either.
+            if let health = options.health {
+                let report = await health.report()
+                if !report.isHealthy {
+                    return JSONResponse.response(status: .serviceUnavailable) { writer in
+                        writer.field("status", "failing")
+                        writer.key("failing")
+                        writer.value(.array(report.failing.map { .string($0) }))
+                    }
+                }
+            }
+            return JSONResponse.response { $0.field("status", "ready") }
         }
         router.get("/stats") { _, _ in
             await statsResponse()
@@ -122,7 +152,8 @@ public struct StreamingHTTPRoutes: Sendable {
         }
         let stream: AgentStream
         do {
-            stream = try hub.streams.start(id: streamRequest.id, agent: name, input: streamRequest.input, owner: owner)
+            stream = try hub.streams.start(
+                id: streamRequest.id, agent: name, input: streamRequest.input, owner: owner, transport: "sse")
         } catch {
             throw HTTPFailure(error)
         }
@@ -212,19 +243,13 @@ public struct StreamingHTTPRoutes: Sendable {
     // MARK: Stats
 
     private func statsResponse() async -> Response {
-        let stats = hub.stats
+        let hubFields = hub.stats.jsonFields
         let extra = await options.extraStats?() ?? [:]
         return JSONResponse.response { writer in
-            writer.field("connections", stats.connections)
-            writer.field("channels", stats.channels)
-            writer.field("subscriptions", stats.subscriptions)
-            writer.field("active_streams", stats.activeStreams)
-            writer.field("retained_streams", stats.retainedStreams)
-            writer.field("frames_in", stats.framesIn)
-            writer.field("frames_out", stats.framesOut)
-            writer.field("dropped", stats.dropped)
-            writer.field("accepted", stats.accepted)
-            writer.field("refused", stats.refused)
+            for (name, value) in hubFields {
+                writer.key(name)
+                writer.value(value)
+            }
             for name in extra.keys.sorted() {
                 writer.key(name)
                 writer.value(extra[name]!)

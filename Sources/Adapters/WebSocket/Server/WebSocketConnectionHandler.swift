@@ -129,7 +129,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         case let error as NIOWebSocketError:
             hub.fail(connection, .framing("\(error)"))
         default:
-            // An I/O error: the peer is gone; nothing more can be said to it.
+            // An I/O error (a failed write or read): the peer is gone; nothing more can be said to it.
+            hub.lost(connection, reason: "\(error)")
             context.close(promise: nil)
         }
     }

@@ -1,3 +1,5 @@
+import StreamingApplication
+
 /// Settings of background job processing (`config.background` in the Ruby gem).
 ///
 /// Its description masks the password of ``redisURL``:
@@ -23,6 +25,21 @@ public struct BackgroundSettings: Sendable, Equatable {
     /// round trips from queueing behind each other at the loads measured in PERFORMANCE.md.
     /// A cluster node also opens two connections of its own (Pub/Sub, and its publisher).
     public var redisPoolSize: Int
+    /// The queue `worker`, `enqueue`, `jobs` and ``StreamingSystem/makeJobQueue(_:queue:)``
+    /// use in the backend (the Ruby gem's `queue_name`, ``QueueName``); `BACKGROUND_QUEUE_NAME`,
+    /// setting `background.queue_name`. Default `default`.
+    public var queueName: String
+    /// The key of the HMAC-SHA256 signature (`X-RAAF-Signature`) of every callback POST;
+    /// `RAAF_CALLBACK_SECRET`, setting `background.callback_secret`. `nil`: unsigned. Masked
+    /// in descriptions and logs.
+    public var callbackSecret: String?
+    /// The hosts callbacks may be POSTed to; `RAAF_CALLBACK_ALLOWED_HOSTS` (comma-separated),
+    /// setting `background.callback_allowed_hosts`. Empty (the default): any host.
+    public var callbackAllowedHosts: [String]
+    /// How long one callback POST may take; setting `background.callback_timeout`. Default 10 s.
+    public var callbackTimeout: Duration
+    /// Attempts a callback gets before it is dead; setting `background.callback_attempts`. Default 5.
+    public var callbackAttempts: Int
 
     /// Creates background settings; every parameter defaults to the gem's default.
     public init(
@@ -39,6 +56,11 @@ public struct BackgroundSettings: Sendable, Equatable {
         self.retryCount = retryCount
         self.retryDelay = retryDelay
         self.redisPoolSize = redisPoolSize
+        self.queueName = QueueName.defaultName
+        self.callbackSecret = nil
+        self.callbackAllowedHosts = []
+        self.callbackTimeout = .seconds(10)
+        self.callbackAttempts = Callbacks.defaultAttempts
     }
 
     /// ``redisURL`` with its password replaced by `[redacted]`, safe to print.
@@ -52,7 +74,10 @@ extension BackgroundSettings: CustomStringConvertible, CustomDebugStringConverti
     public var description: String {
         let url = redactedRedisURL.map { "\"\($0)\"" } ?? "nil"
         return "BackgroundSettings(redisURL: \(url), workers: \(workers), retryCount: \(retryCount), "
-            + "retryDelay: \(retryDelay))"
+            + "retryDelay: \(retryDelay), queueName: \"\(queueName)\", "
+            + "callbackSecret: \(callbackSecret == nil ? "nil" : "\"[redacted]\""), "
+            + "callbackAllowedHosts: \(callbackAllowedHosts), callbackTimeout: \(callbackTimeout), "
+            + "callbackAttempts: \(callbackAttempts))"
     }
 
     /// The same text as ``description``: the password is masked here too.
@@ -67,6 +92,11 @@ extension BackgroundSettings: CustomStringConvertible, CustomDebugStringConverti
                 "workers": workers,
                 "retryCount": retryCount,
                 "retryDelay": retryDelay,
+                "queueName": queueName,
+                "callbackSecret": callbackSecret.map { _ in "[redacted]" } as Any,
+                "callbackAllowedHosts": callbackAllowedHosts,
+                "callbackTimeout": callbackTimeout,
+                "callbackAttempts": callbackAttempts,
             ],
             displayStyle: .struct
         )

@@ -36,6 +36,12 @@ extension StreamingConfiguration {
         case backgroundWorkers = "BACKGROUND_WORKERS"
         /// How often a failed job is retried.
         case backgroundRetryCount = "BACKGROUND_RETRY_COUNT"
+        /// The named queue of the backend that workers, `enqueue` and `jobs` use.
+        case backgroundQueueName = "BACKGROUND_QUEUE_NAME"
+        /// The key of callback signatures (secret).
+        case callbackSecret = "RAAF_CALLBACK_SECRET"
+        /// The hosts callbacks may go to, comma-separated.
+        case callbackAllowedHosts = "RAAF_CALLBACK_ALLOWED_HOSTS"
         /// The largest piece of streamed text in one frame, in characters.
         case streamingChunkSize = "STREAMING_CHUNK_SIZE"
         /// The most text a coalescing stream holds back, in bytes.
@@ -107,6 +113,9 @@ extension StreamingConfiguration {
             case .asyncQueueSize: "async.queue_size"
             case .backgroundWorkers: "background.workers"
             case .backgroundRetryCount: "background.retry_count"
+            case .backgroundQueueName: "background.queue_name"
+            case .callbackSecret: "background.callback_secret"
+            case .callbackAllowedHosts: "background.callback_allowed_hosts"
             case .streamingChunkSize: "streaming.chunk_size"
             case .streamingBufferSize: "streaming.buffer_size"
             case .streamingCoalesceMS: "streaming.coalesce_interval"
@@ -133,6 +142,6 @@ extension StreamingConfiguration {
         }
 
         /// Whether the value is a secret, never to be shown (the API key, the auth tokens).
-        public var isSecret: Bool { self == .openAIAPIKey || self == .websocketAuthTokens }
+        public var isSecret: Bool { self == .openAIAPIKey || self == .websocketAuthTokens || self == .callbackSecret }
     }
 }

@@ -34,6 +34,13 @@ extension StreamingConfiguration {
         if let value = try reader.integer(.backgroundRetryCount, .nonNegative) {
             config.background.retryCount = value
         }
+        if let name = reader.text(.backgroundQueueName) { config.background.queueName = name }
+        if let secret = reader.text(.callbackSecret) { config.background.callbackSecret = secret }
+        if let hosts = reader.text(.callbackAllowedHosts) {
+            config.background.callbackAllowedHosts = hosts.split(separator: ",").map {
+                $0.filter { !$0.isWhitespace }.lowercased()
+            }.filter { !$0.isEmpty }
+        }
         if let value = try reader.integer(.streamingChunkSize, .positive) { config.streaming.chunkSize = value }
         if let value = try reader.integer(.streamingBufferSize, .positive) { config.streaming.bufferSize = value }
         if let value = try reader.integer(.streamingCoalesceMS, .nonNegative) {

@@ -1,3 +1,4 @@
+import StreamingApplication
 import StreamingDomain
 
 extension StreamingConfiguration {
@@ -53,6 +54,14 @@ extension StreamingConfiguration {
         check.integer("background.workers", background.workers, .positive)
         check.integer("background.retry_count", background.retryCount, .nonNegative)
         check.duration("background.retry_delay", background.retryDelay, .nonNegative)
+        if !QueueName.isValid(background.queueName) {
+            check.fail("background.queue_name", "expected 1 to 64 letters, digits or _, got \"\(background.queueName)\"")
+        }
+        if let secret = background.callbackSecret, secret.allSatisfy(\.isWhitespace) {
+            check.fail("background.callback_secret", "expected a non-empty secret, or nil for unsigned callbacks")
+        }
+        check.duration("background.callback_timeout", background.callbackTimeout, .positive)
+        check.integer("background.callback_attempts", background.callbackAttempts, .positive)
 
         check.integer("events.max_listeners", events.maxListeners, .positive)
         check.integer("events.history_size", events.historySize, .nonNegative)
@@ -77,7 +86,28 @@ extension StreamingConfiguration {
         check.integer("provider.max_streams_per_connection", provider.maxStreamsPerConnection, .positive)
         if let caFile = provider.caFile { check.text("provider.ca_file", caFile) }
 
+        if let problem = AgentRules.problem(agents) { check.fail("agents", problem) }
+
         if let problem = check.firstProblem { throw problem }
+    }
+}
+
+/// The rules of `config.agents`: names present and unique, every handoff to a registered agent.
+enum AgentRules {
+    /// What is wrong with `agents`, or `nil`.
+    static func problem(_ agents: [Agent]) -> String? {
+        var names = Set<String>()
+        for agent in agents {
+            if agent.name.allSatisfy(\.isWhitespace) { return "expected every agent to have a name, got \"\(agent.name)\"" }
+            if !names.insert(agent.name).inserted { return "expected unique agent names, got \"\(agent.name)\" twice" }
+        }
+        let known = names.sorted().joined(separator: ", ")
+        for agent in agents {
+            for target in agent.handoffs where !names.contains(target.name) {
+                return "agent \"\(agent.name)\" hands off to \"\(target.name)\", which is not one of the agents (\(known))"
+            }
+        }
+        return nil
     }
 }
 

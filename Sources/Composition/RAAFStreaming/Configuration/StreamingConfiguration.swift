@@ -1,3 +1,5 @@
+import StreamingDomain
+
 /// Every setting of the framework, grouped as in the Ruby gem's `config.websocket`,
 /// `config.streaming`, `config.async`, and so on.
 ///
@@ -32,6 +34,17 @@ public struct StreamingConfiguration: Sendable, Equatable {
     public var logging: LoggingSettings
     /// Process settings of `serve` and `worker` (`server.*`): the shutdown grace.
     public var server: ServerSettings
+    /// The agents the system serves, by name: on WebSocket `agent_stream`, SSE, in chat rooms
+    /// and in the `agent` job. Their handoffs resolve among these agents by name, and
+    /// ``validate()`` refuses a handoff to an agent that is not here. Empty (the default)
+    /// serves the demo agents (``DemoAgents``).
+    ///
+    /// ```swift
+    /// let system = try Streaming.configure { config in
+    ///     config.agents = [triage, billing]
+    /// }
+    /// ```
+    public var agents: [Agent]
 
     /// Creates a configuration holding every default.
     public init() {
@@ -44,6 +57,7 @@ public struct StreamingConfiguration: Sendable, Equatable {
         provider = ProviderSettings()
         logging = LoggingSettings()
         server = ServerSettings()
+        agents = []
     }
 }
 
@@ -52,7 +66,7 @@ extension StreamingConfiguration: CustomStringConvertible, CustomDebugStringConv
     public var description: String {
         "StreamingConfiguration(websocket: \(websocket), streaming: \(streaming), async: \(async), "
             + "background: \(background), events: \(events), chat: \(chat), provider: \(provider), "
-            + "logging: \(logging), server: \(server))"
+            + "logging: \(logging), server: \(server), agents: \(agents.map(\.name)))"
     }
 
     /// The same text as ``description``: secrets are masked here too.

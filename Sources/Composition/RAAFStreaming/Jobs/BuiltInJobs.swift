@@ -3,9 +3,11 @@ import StreamingDomain
 
 /// The jobs every worker knows, for demos and operations:
 /// `noop`, `sleep` (`{"ms": N}`), `fail` (`{"times": N}`: fails its first N attempts) and
-/// `agent` (`{"agent": NAME, "input": TEXT}`: runs a built-in agent and keeps its answer).
+/// `agent` (`{"agent": NAME, "input": TEXT, "callback_url": URL}`: runs one of the system's
+/// agents and keeps its answer; with a callback URL, POSTs the result there) and `callback`
+/// (the POST itself, ``Callbacks``).
 public enum BuiltInJobs {
-    public static let names = ["agent", "fail", "noop", "sleep"]
+    public static let names = ["agent", "callback", "fail", "noop", "sleep"]
 
     struct Sleep: Codable, Sendable {
         var ms: Int
@@ -27,7 +29,9 @@ public enum BuiltInJobs {
                 throw JobFailedOnPurpose(attempt: context.attempt, times: fail.times)
             }
         }
-        processor.registerAgentJob(runner: system.runner, agents: system.agents)
+        processor.registerAgentJob(
+            runner: system.runner, agents: system.agents, callbackAttempts: system.configuration.background.callbackAttempts)
+        processor.registerCallbackJob(sender: system.callbackSender)
     }
 
     /// The error of the `fail` job: retryable, like any failure that is not bad input.

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import NIOCore
@@ -98,11 +99,16 @@ public final class RealtimeServer: Sendable {
             broadcaster: cluster?.broadcaster,
             logger: logger
         )
-        let chat = system.chatService(hub: hub, store: try chatStore ?? system.makeChatStore())
+        let store = try chatStore ?? system.makeChatStore()
+        let chat = system.chatService(hub: hub, store: store)
         let metrics = StreamingMetrics()
         let figures = ServerFigures(
             hub: hub, chat: chat, metrics: metrics, jobQueue: jobQueue, processor: processor,
-            provider: system.provider, logger: logger)
+            provider: system.provider, logger: logger, systemSections: { system.systemSections() })
+        system.parts.register(server: figures)
+        let health = HealthChecker(
+            components: Self.healthComponents(system, store: store, jobQueue: processor?.queue ?? jobQueue),
+            memory: { ProcessMemory.residentBytes() })
         let router = Router(context: StreamingRequestContext.self)
         StreamingHTTPRoutes(
             hub: hub,
@@ -110,7 +116,8 @@ public final class RealtimeServer: Sendable {
                 enableSSE: configuration.streaming.enableSSE,
                 maxRequestBodySize: configuration.websocket.maxMessageSize,
                 extraStats: { await figures.statsSections() },
-                metrics: { await figures.metricsText() }
+                metrics: { await figures.metricsText() },
+                health: health
             )
         ).register(on: router)
         ChatPageRoutes(path: "/").register(on: router)
@@ -236,6 +243,24 @@ public final class RealtimeServer: Sendable {
             cluster: cluster,
             logger: system.logger(LogLabel.streaming)
         )
+    }
+
+    /// What `/health` checks: the chat store (a write for SQLite), the job queue when the
+    /// server has one (a Redis round trip, a SQLite write), and the model provider (its
+    /// configuration: the remote endpoint or the offline model; no model call is made).
+    static func healthComponents(
+        _ system: StreamingSystem, store: any ChatStore, jobQueue: (any JobQueue)?
+    ) -> [HealthComponent] {
+        var components = [HealthComponent("chat_store") { try await store.healthCheck() }]
+        if let jobQueue {
+            components.append(HealthComponent("job_queue") { try await jobQueue.healthCheck(now: Date()) })
+        }
+        let provider = system.configuration.provider
+        let model = provider.usesRemoteModel
+            ? "OpenAI-compatible endpoint \(URLCredentials.masked(provider.resolvedBaseURL)), model \(provider.model)"
+            : "offline scripted model"
+        components.append(HealthComponent("model_provider") { model })
+        return components
     }
 
     /// The transport settings of the WebSocket endpoint; decompressed messages are held to the

@@ -20,13 +20,16 @@ struct ServerFigures: Sendable {
     /// The model provider, whose request figures (when it counts them) are the `model` section.
     let provider: any ModelProvider
     let logger: Logger
+    /// The system's own sections (`event_bus`, `async_runner`).
+    let systemSections: @Sendable () -> [String: JSONValue]
 
     /// The sections `/stats` adds after the hub's figures: `streams`, `chat`, `model` when the
-    /// provider counts its requests, then `jobs` and `background` when there is a queue or a
-    /// processor.
+    /// provider counts its requests, `jobs` and `background` when there is a queue or a
+    /// processor, then the system's `event_bus` and `async_runner`.
     func statsSections() async -> [String: JSONValue] {
         let streams = hub.streams.stats
-        var sections: [String: JSONValue] = [
+        var sections: [String: JSONValue] = systemSections()
+        sections.merge([
             "streams": [
                 "active": .int(streams.active),
                 "retained": .int(streams.retained),
@@ -35,7 +38,7 @@ struct ServerFigures: Sendable {
                 "failed": .int(streams.failed),
                 "cancelled": .int(streams.cancelled),
             ]
-        ]
+        ]) { _, new in new }
         if let chat { sections["chat"] = Self.chatSection(chat.stats) }
         if let broadcaster = hub.broadcaster {
             sections["cluster"] = Self.clusterSection(broadcaster, log: hub.streams.cluster?.counters.stats)
