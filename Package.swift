@@ -243,7 +243,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
-            exclude: ["Interop"],
+            exclude: ["Interop", "Browser"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
