@@ -44,6 +44,8 @@ public struct CrossOriginMiddleware<Context: RequestContext>: RouterMiddleware {
         guard allowedOrigins.isEmpty || allowedOrigins.contains(origin) else {
             var refusal = HTTPFailure(.forbidden, "origin \(origin) is not allowed").response
             refusal.headers[.vary] = "Origin"
+            // As for a refused WebSocket upgrade: the connection ends with the refusal.
+            refusal.headers[.connection] = "close"
             return refusal
         }
         var response = try await cors.handle(request, context: context, next: next)
