@@ -5,7 +5,7 @@ PROMPT ?= What's the weather in Paris? And tell me about streaming.
 SERVE_HOST ?= 127.0.0.1
 SERVE_PORT ?= 8080
 
-.PHONY: run serve test deps build examples bench bench-model-ttft check-layers soak soak-report
+.PHONY: run serve test deps build examples bench bench-cluster bench-model-ttft check-layers soak soak-report
 
 deps:
 	@scripts/install-deps.sh
@@ -47,11 +47,16 @@ examples:
 	$(SWIFT) run --skip-build AsyncAgents
 	$(SWIFT) run --skip-build BatchProcessing
 	$(SWIFT) run --skip-build ChatRooms
+	scripts/with-redis.sh $(SWIFT) run --skip-build Cluster
 
 ## Benchmarks (release build, in its own build folder): see docs/PERFORMANCE.md.
 ## A throwaway redis-server is started for the Redis benchmarks unless REDIS_URL is set.
 bench: deps
 	RAAF_BENCHMARKS=1 scripts/with-redis.sh $(SWIFT) package --scratch-path .build-bench benchmark --no-progress
+
+## The cluster layer (issue 13) on a throwaway redis-server: channel hop, stream log, resume elsewhere.
+bench-cluster: deps
+	RAAF_BENCHMARKS=1 scripts/with-redis.sh $(SWIFT) package --scratch-path .build-bench benchmark --target ClusterBenchmarks --no-progress
 
 ## Time to first token through `serve` (release) at 10, 100 and 500 streams on a paced model.
 bench-model-ttft: deps

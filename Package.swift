@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // Already under async-http-client; named for the model server's own CA (OPENAI_CA_FILE).
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // The real-time transport (issue 5): Hummingbird for HTTP, NIO handlers for the
         // WebSocket connection path, zlib through compress-nio for permessage-deflate.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -67,6 +69,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/Adapters/OpenAI",
             swiftSettings: swiftSettings
@@ -75,7 +78,12 @@ let package = Package(
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
         .target(
             name: "StreamingRedis",
-            dependencies: ["StreamingApplication", "CHiredis"],
+            dependencies: [
+                "StreamingApplication",
+                "CHiredis",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Sources/Adapters/Redis",
             swiftSettings: swiftSettings
         ),
@@ -173,6 +181,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "Cluster",
+            dependencies: ["RAAFStreaming", "StreamingWebSocket", .product(name: "Logging", package: "swift-log")],
+            path: "Examples/Cluster",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "RealtimeServer",
             dependencies: [
                 "RAAFStreaming",
@@ -188,9 +202,17 @@ let package = Package(
         // Helpers shared by the test targets: waiting on conditions, child processes, fakellm.
         .target(
             name: "StreamingTestSupport",
-            dependencies: ["StreamingApplication", "StreamingRedis"],
+            dependencies: ["StreamingApplication"],
             path: "Tests/Support",
             exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        // A throwaway redis-server for the tests that need one; apart, so that the Domain and
+        // Application tests never link hiredis.
+        .target(
+            name: "StreamingRedisTestSupport",
+            dependencies: ["StreamingTestSupport", "StreamingRedis"],
+            path: "Tests/RedisSupport",
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "DomainTests", dependencies: ["StreamingDomain"], swiftSettings: swiftSettings),
@@ -217,7 +239,19 @@ let package = Package(
         ),
         .testTarget(
             name: "RedisAdapterTests",
-            dependencies: ["StreamingRedis", "StreamingTestSupport"],
+            dependencies: ["StreamingRedis", "StreamingTestSupport", "StreamingRedisTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ClusterTests",
+            dependencies: [
+                "StreamingApplication",
+                "StreamingMemory",
+                "StreamingRedis",
+                "StreamingTestSupport",
+                "StreamingRedisTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -227,7 +261,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkerTests",
-            dependencies: ["RAAFStreaming", "StreamingTestSupport"],
+            dependencies: ["RAAFStreaming", "StreamingTestSupport", "StreamingRedisTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -236,6 +270,7 @@ let package = Package(
                 "StreamingWebSocket",
                 "RAAFStreaming",
                 "StreamingTestSupport",
+                "StreamingRedisTestSupport",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -251,6 +286,7 @@ let package = Package(
             dependencies: [
                 "RAAFStreaming",
                 "StreamingTestSupport",
+                "StreamingRedisTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -362,6 +398,21 @@ if Context.environment["RAAF_BENCHMARKS"] != nil {
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/RedisBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "ClusterBenchmarks",
+            dependencies: [
+                "StreamingApplication",
+                "StreamingMemory",
+                "StreamingRedis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/ClusterBenchmarks",
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )

@@ -6,6 +6,8 @@
 # connections per host, a request failing after 10 s without one).
 #
 # Usage: scripts/bench-model-ttft.sh [STREAMS...]   (default: 10 100 500)
+# TTFT_TRACE=PATH (passed to the model and the clients) writes per-stream timestamps that
+# Benchmarks/ModelLoad/ttft_split.py splits (for the last burst) into the way in, the model and the way out.
 # Builds into .build-bench; figures go to docs/PERFORMANCE.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."

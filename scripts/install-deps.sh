@@ -58,12 +58,14 @@ if [ "$browser_tests" != "0" ]; then
 fi
 
 # Python tools for interop tests: an independent OpenAI-compatible server (fakellm), an
-# independent WebSocket client (websockets, with permessage-deflate), and Selenium for the
-# browser test (unless RAAF_BROWSER_TESTS=0).
+# independent WebSocket client (websockets, with permessage-deflate), an independent HTTP/1.1
+# and HTTP/2 server for the model over TLS (hypercorn, with h2), and Selenium for the browser
+# test (unless RAAF_BROWSER_TESTS=0).
 # Best effort: without them those tests are reported as skipped, with the reason.
-python_tools=("fakellm==0.3.5" "websockets==17.*")
-python_check="import fakellm, websockets, sys
-sys.exit(fakellm.__version__ != '0.3.5' or websockets.__version__.split('.')[0] != '17')"
+python_tools=("fakellm==0.3.5" "websockets==17.*" "hypercorn==0.18.0")
+python_check="import fakellm, websockets, hypercorn.asyncio, h2, sys
+from importlib.metadata import version
+sys.exit(fakellm.__version__ != '0.3.5' or websockets.__version__.split('.')[0] != '17' or version('hypercorn') != '0.18.0')"
 if [ "$browser_tests" != "0" ]; then
     python_tools+=("selenium==4.51.0")
     python_check+="
@@ -77,5 +79,5 @@ if command -v python3 >/dev/null 2>&1; then
             || echo "install-deps: could not install ${python_tools[*]}; the tests that need them will be skipped" >&2
     fi
 else
-    echo "install-deps: no python3; the tests that need fakellm, websockets or selenium will be skipped" >&2
+    echo "install-deps: no python3; the tests that need fakellm, websockets, hypercorn or selenium will be skipped" >&2
 fi

@@ -5,12 +5,20 @@ answered at once with its first chunk, then the rest of the answer is paced so t
 ANSWER_SECONDS after the request (HTTP/1.1, chunked, keep-alive). PROCESSES processes share
 the port (SO_REUSEPORT), so the server itself does not queue 500 answers on one event loop.
 Prints `listening PORT` once every process listens.
+
+With TTFT_TRACE=PATH each process appends, per request, `tag received first_written` (the
+stream id the client put first in its input; CLOCK_MONOTONIC seconds, comparable with the
+clients' `ttft_clients.py` trace) to PATH.PID, so a burst's time can be split into the way in
+(client to model), the model, and the way out (model to client).
 """
 import asyncio
 import json
 import os
 import socket
 import sys
+import time
+
+TRACE = os.environ.get("TTFT_TRACE")
 
 FIRST = "Hello from the paced model. "
 REST = ["It ", "takes ", "its ", "time ", "to ", "answer, ", "like ", "a ", "real ", "model."]
@@ -35,11 +43,18 @@ async def handle(reader, writer, seconds):
                 name, _, value = line.partition(":")
                 if name.strip().lower() == "content-length":
                     length = int(value.strip())
-            await reader.readexactly(length)
+            body = await reader.readexactly(length)
+            received = time.monotonic()
             writer.write(
                 b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
                 + chunk(sse(FIRST))
             )
+            if TRACE:
+                written = time.monotonic()
+                messages = json.loads(body)["messages"]
+                tag = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "?").split()[0]
+                with open(f"{TRACE}.{os.getpid()}", "a") as trace:
+                    trace.write(f"{tag} {received:.6f} {written:.6f}\n")
             await writer.drain()
             for piece in REST:
                 await asyncio.sleep(seconds / len(REST))

@@ -4,7 +4,8 @@ Usage: ttft_clients.py WS_URL STREAMS [PROCESSES]. Each client process opens its
 connections (one agent stream each), waits until every process is connected, then all send
 `agent_stream` at the same moment. A stream's time to first token is from its send to its
 first `response_chunk`. Prints one JSON line: p50, p99 and max in milliseconds, and how many
-streams completed or ended with which error code.
+streams completed or ended with which error code. With TTFT_TRACE=PATH it also writes
+`tag sent first_received` per stream (CLOCK_MONOTONIC seconds) to PATH.clients.
 """
 import asyncio
 import json
@@ -28,7 +29,7 @@ async def one(ws, tag, start):
         if frame["type"] == "response_chunk" and first is None:
             first = time.monotonic() - sent
         if frame["type"] in ("complete", "error"):
-            return first, frame["type"] if frame["type"] == "complete" else frame.get("code")
+            return first, frame["type"] if frame["type"] == "complete" else frame.get("code"), (tag, sent)
 
 
 async def share(url, tags, ready, go):
@@ -78,9 +79,14 @@ def main():
         results.extend(out.get())
     for worker_process in workers:
         worker_process.join()
-    firsts = [first * 1000 for first, _ in results if first is not None]
+    firsts = [first * 1000 for first, _, _ in results if first is not None]
+    if os.environ.get("TTFT_TRACE"):
+        with open(os.environ["TTFT_TRACE"] + ".clients", "w") as trace:
+            for first, _, (tag, sent) in results:
+                if first is not None:
+                    trace.write(f"{tag} {sent:.6f} {sent + first:.6f}\n")
     endings = {}
-    for _, ending in results:
+    for _, ending, _ in results:
         endings[ending] = endings.get(ending, 0) + 1
     print(json.dumps({
         "streams": streams,

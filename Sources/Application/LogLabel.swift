@@ -7,7 +7,9 @@ public enum LogLabel {
     public static let background = "raaf.background"
     public static let events = "raaf.events"
     public static let chat = "raaf.chat"
+    /// A cluster node's traffic through Redis (Pub/Sub, stream logs).
+    public static let cluster = "raaf.cluster"
 
     /// Every component label.
-    public static let all = [streaming, websocket, async, background, events, chat]
+    public static let all = [streaming, websocket, async, background, events, chat, cluster]
 }

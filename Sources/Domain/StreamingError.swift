@@ -31,12 +31,13 @@ public enum StreamingError: Error, Sendable, Hashable {
     /// The authenticated identity may not do this (another identity's stream, for example).
     case forbidden(String)
     /// A server refused a request with an error `code` that has no case of its own
-    /// (`server_busy`, `internal_error`, ...); `message` is the server's explanation.
+    /// (`internal_error`, `shutting_down`, ...); `message` is the server's explanation.
     case server(code: String, message: String)
     /// The component is shutting down and accepts no new work; `detail` names it.
     case shutDown(String)
     /// Every slot of a bounded resource stayed in use for longer than the caller may wait
-    /// (all of the model provider's connections, for `provider.queue_timeout`); `detail`
+    /// (all of the model provider's connections, for `provider.queue_timeout`), or a server
+    /// refused a request at one of its limits (streams, channels, connections); `detail`
     /// says which. Code `server_busy`: trying again later may succeed.
     case serverBusy(String)
 

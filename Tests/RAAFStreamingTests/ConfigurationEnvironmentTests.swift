@@ -1,3 +1,5 @@
+import Foundation
+import StreamingDomain
 import Testing
 
 @testable import RAAFStreaming
@@ -72,7 +74,7 @@ struct ConfigurationEnvironmentTests {
     }
 
     @Test func unrelatedVariablesAreIgnored() throws {
-        let config = try StreamingConfiguration().applyingEnvironment(["PATH": "/usr/bin", "REDIS_POOL_SIZE": "x"])
+        let config = try StreamingConfiguration().applyingEnvironment(["PATH": "/usr/bin", "RAAF_NO_SUCH_SETTING": "x"])
         #expect(config == StreamingConfiguration())
     }
 
@@ -104,6 +106,36 @@ struct ConfigurationEnvironmentTests {
         #expect(StreamingConfiguration.EnvironmentVariable.openAIMaxConnections.setting == "provider.max_connections")
         #expect(StreamingConfiguration.EnvironmentVariable.openAIQueueTimeout.setting == "provider.queue_timeout")
         #expect(StreamingConfiguration.EnvironmentVariable.openAIConnectTimeout.setting == "provider.connect_timeout")
+    }
+
+    @Test func modelServerTLSAndHTTP2() throws {
+        let config = try StreamingConfiguration().applyingEnvironment([
+            "OPENAI_BASE_URL": "https://127.0.0.1:8443/v1", "OPENAI_CA_FILE": "/etc/raaf/model-ca.pem",
+            "OPENAI_MAX_STREAMS_PER_CONNECTION": "32",
+        ])
+        #expect(config.provider.caFile == "/etc/raaf/model-ca.pem")
+        #expect(config.provider.maxStreamsPerConnection == 32)
+        try config.validate()
+        #expect(StreamingConfiguration().provider.caFile == nil)
+        #expect(StreamingConfiguration().provider.maxStreamsPerConnection == 100)
+        #expect(
+            StreamingConfiguration.EnvironmentVariable.openAIMaxStreamsPerConnection.setting == "provider.max_streams_per_connection")
+        #expect(StreamingConfiguration.EnvironmentVariable.openAICAFile.setting == "provider.ca_file")
+    }
+
+    @Test("OPENAI_CA_FILE that is not a PEM file of certificates fails at configure, not at every request")
+    func unreadableCAFile() throws {
+        let notPEM = FileManager.default.temporaryDirectory.appendingPathComponent("not-a-ca-\(UUID().uuidString).pem")
+        try Data("not a certificate".utf8).write(to: notPEM)
+        defer { try? FileManager.default.removeItem(at: notPEM) }
+        for path in [notPEM.path, "/nonexistent/ca.pem"] {
+            #expect {
+                _ = try Streaming.configure(environment: ["OPENAI_BASE_URL": "https://127.0.0.1:8443/v1", "OPENAI_CA_FILE": path])
+            } throws: { error in
+                guard case .configuration(let variable, let reason)? = error as? StreamingError else { return false }
+                return variable == "provider.ca_file" && reason.contains(path)
+            }
+        }
     }
 
     @Test func everyVariableNamesTheSettingItOverrides() {
@@ -153,6 +185,7 @@ struct InvalidEnvironmentTests {
     @Test(arguments: [
         ("OPENAI_MAX_CONNECTIONS", "0"), ("OPENAI_MAX_CONNECTIONS", "many"), ("OPENAI_QUEUE_TIMEOUT", "0"),
         ("OPENAI_QUEUE_TIMEOUT", "-1"), ("OPENAI_CONNECT_TIMEOUT", "soon"), ("OPENAI_CONNECT_TIMEOUT", "0.0"),
+        ("OPENAI_MAX_STREAMS_PER_CONNECTION", "0"),
     ])
     func badModelConnectionLimit(_ name: String, _ value: String) throws {
         let error = try #require(failure(name, value))

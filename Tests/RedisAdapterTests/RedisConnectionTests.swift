@@ -1,6 +1,7 @@
 import Foundation
 import StreamingDomain
 import StreamingRedis
+import StreamingRedisTestSupport
 import StreamingTestSupport
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import StreamingApplication
 import StreamingDomain
 import StreamingRedis
+import StreamingRedisTestSupport
 import StreamingTestSupport
 import Testing
 
@@ -18,11 +19,11 @@ struct RedisJobQueueTests {
         let (queue, namespace) = try await RedisTestSupport.freshQueue()
         let ids = try await queue.enqueue(["a", "b", "c", "d", "e", "f", "g"].map { NewJob(name: "j", payload: Array($0.utf8)) }, now: start)
         let key = { (index: Int) in "{\(namespace)}:job:\(ids[index].rawValue)" }
-        _ = try await RedisTestSupport.raw("HDEL", key(1), "name")
-        _ = try await RedisTestSupport.raw("HSET", key(2), "colour", "red")
-        _ = try await RedisTestSupport.raw("HSET", key(3), "priority", "urgent", "attempts", "many")
-        _ = try await RedisTestSupport.raw("DEL", key(4))
-        _ = try await RedisTestSupport.raw("HDEL", key(6), "id")
+        _ = try await SharedRedisServer.raw("HDEL", key(1), "name")
+        _ = try await SharedRedisServer.raw("HSET", key(2), "colour", "red")
+        _ = try await SharedRedisServer.raw("HSET", key(3), "priority", "urgent", "attempts", "many")
+        _ = try await SharedRedisServer.raw("DEL", key(4))
+        _ = try await SharedRedisServer.raw("HDEL", key(6), "id")
 
         do {
             _ = try await queue.job(ids[1])
@@ -57,7 +58,7 @@ struct RedisJobQueueTests {
         let (queue, namespace) = try await RedisTestSupport.freshQueue()
         let id = try await queue.enqueue(NewJob(name: "j"), now: start)
         _ = try await queue.claim(limit: 1, lease: .seconds(30), now: start)
-        _ = try await RedisTestSupport.raw("HSET", "{\(namespace)}:job:\(id.rawValue)", "max_attempts", "x")
+        _ = try await SharedRedisServer.raw("HSET", "{\(namespace)}:job:\(id.rawValue)", "max_attempts", "x")
         #expect(try await queue.recoverExpiredLeases(now: start.addingTimeInterval(31)) == 1)
         let dead = try await queue.deadJobs(limit: 5)
         #expect(dead.map(\.lastError) == ["corrupt record: max_attempts \"x\" is not an integer"])
@@ -103,7 +104,7 @@ struct RedisJobQueueTests {
         _ = try await queue.complete([JobCompletion(lease: claimed[0].lease, result: [1, 2, 3])], now: start)
         #expect(try await queue.job(id)?.result == [1, 2, 3])
         #expect(try await queue.enqueue(NewJob(name: "j", idempotencyKey: "order-1"), now: start) == id)
-        let ttl = try await RedisTestSupport.raw("PTTL", "{\(namespace)}:idem:order-1").integer ?? -1
+        let ttl = try await SharedRedisServer.raw("PTTL", "{\(namespace)}:idem:order-1").integer ?? -1
         #expect(ttl > 0 && ttl <= 2_000)
         let readError = Locked<String?>(nil)
         try await waitUntil(timeout: .seconds(10), "the completed job to expire") {

@@ -2,6 +2,7 @@ import Foundation
 import StreamingApplication
 import StreamingDomain
 import StreamingRedis
+import StreamingRedisTestSupport
 import StreamingTestSupport
 import Testing
 

@@ -221,7 +221,7 @@ import Testing
         #expect(harness.core.channels == ["a"])
         #expect(
             harness.core.requests.map(\.result) == [
-                .success(nil), .failure(.server(code: "server_busy", message: "at most 1 channels per connection")),
+                .success(nil), .failure(.serverBusy("at most 1 channels per connection")),
             ])
         harness.lose()
         harness.open()

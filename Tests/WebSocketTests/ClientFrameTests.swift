@@ -123,11 +123,28 @@ import Testing
         #expect(
             try decode(ProtocolFailure(.rateLimited, "too many messages; retry in 250 ms")).streamingError
                 == .rateLimited(retryAfter: .milliseconds(250)))
-        #expect(try decode(ProtocolFailure(.serverBusy, "full")).streamingError == .server(code: "server_busy", message: "full"))
+        #expect(try decode(ProtocolFailure(.serverBusy, "full")).streamingError == .serverBusy("full"))
+        // Codes without a case of their own keep their code.
+        #expect(
+            try decode(ProtocolFailure(.shuttingDown, "draining")).streamingError
+                == .server(code: "shutting_down", message: "draining"))
+        #expect(try decode(ProtocolFailure(.internalError, "boom")).streamingError == .server(code: "internal_error", message: "boom"))
         // An agent run's own failures keep their case.
         let maxTurns = StreamingError.maxTurnsExceeded(maxTurns: 8)
         #expect(
             try decode(ProtocolFailure(ProtocolErrorCode(rawValue: maxTurns.code), maxTurns.description)).streamingError == maxTurns)
+        // Every agent-run failure that has a case decodes to it: the server writes the error's
+        // code and its description, which becomes the case's text.
+        func roundTrip(_ failure: StreamingError) throws -> StreamingError {
+            try decode(ProtocolFailure(ProtocolErrorCode(rawValue: failure.code), failure.description)).streamingError
+        }
+        #expect(try roundTrip(.timeout("no byte for 60 s")) == .timeout("timed out: no byte for 60 s"))
+        #expect(try roundTrip(.connection("reset")) == .connection("connection failed: reset"))
+        #expect(try roundTrip(.protocol("not a chunk")) == .protocol("protocol error: not a chunk"))
+        #expect(try roundTrip(.cancelled) == .cancelled)
+        #expect(try roundTrip(.queueFull(capacity: 32)) == .queueFull(capacity: 32))
+        #expect(try roundTrip(.shutDown("the async runner")) == .shutDown("shut down: the async runner"))
+        #expect(try roundTrip(.serverBusy("4 model connections busy")) == .serverBusy("server busy: 4 model connections busy"))
         let provider = StreamingError.provider(status: 502, message: "bad gateway")
         #expect(
             try decode(ProtocolFailure(ProtocolErrorCode(rawValue: provider.code), provider.description)).streamingError

@@ -20,7 +20,8 @@ extension InteropTests {
         static func serve(modelPort: Int, _ environment: [String: String]) async throws -> (RunningChild, String) {
             var env = ProcessInfo.processInfo.environment
             for name in [
-                "OPENAI_API_KEY", "OPENAI_MAX_CONNECTIONS", "OPENAI_QUEUE_TIMEOUT", "OPENAI_CONNECT_TIMEOUT", "REDIS_URL",
+                "OPENAI_API_KEY", "OPENAI_MAX_CONNECTIONS", "OPENAI_QUEUE_TIMEOUT", "OPENAI_CONNECT_TIMEOUT", "OPENAI_CA_FILE",
+                "OPENAI_MAX_STREAMS_PER_CONNECTION", "REDIS_URL",
                 "WEBSOCKET_HOST", "WEBSOCKET_PORT", "RAAF_LOG_LEVEL",
             ] {
                 env[name] = nil

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import RAAFStreaming
+import StreamingRedisTestSupport
 import StreamingTestSupport
 import Testing
 

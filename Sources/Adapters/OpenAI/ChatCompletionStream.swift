@@ -51,7 +51,7 @@ struct ChatCompletionStream: AsyncSequence {
             do {
                 let delta = try await nextDelta()
                 if delta == nil {
-                    request?.permit.release()
+                    request?.release()
                     request = nil
                 } else if awaitingFirstDelta {
                     awaitingFirstDelta = false
@@ -59,7 +59,7 @@ struct ChatCompletionStream: AsyncSequence {
                 }
                 return delta
             } catch {
-                request?.permit.release()
+                request?.release()
                 request = nil
                 throw error
             }
@@ -149,8 +149,15 @@ struct ChatCompletionStream: AsyncSequence {
 /// call to the provider began, for the time to first token.
 struct RequestInFlight: Sendable {
     let permit: RequestPermit
+    let lane: LaneLease
     let limiter: RequestLimiter
     let began: ContinuousClock.Instant
+
+    /// Gives the request's place back, in the limiter and on its lane.
+    func release() {
+        lane.release()
+        permit.release()
+    }
 
     func firstDeltaArrived() {
         limiter.recordFirstToken(after: began.duration(to: .now))

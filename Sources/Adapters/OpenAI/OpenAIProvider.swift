@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import StreamingApplication
 import StreamingDomain
 
@@ -27,7 +28,9 @@ import StreamingDomain
 /// ## Requests at once
 /// At most ``Configuration/maxConnections`` requests run at once, each on its own HTTP/1.1
 /// connection (kept alive between requests for ``Configuration/keepAlive``), or as streams of
-/// one HTTP/2 connection where the server offers HTTP/2 over TLS. A request beyond the limit
+/// an HTTP/2 connection where the server offers HTTP/2 over TLS (ALPN): at most
+/// ``Configuration/maxStreamsPerConnection`` streams on one connection, the next on a second
+/// connection, and so on. A request beyond the limit
 /// waits, in arrival order, for at most ``Configuration/queueTimeout``, then fails with
 /// ``StreamingError/serverBusy(_:)`` (`server_busy`). A run cancelled while it waits leaves
 /// the queue at once; one cancelled while it streams gives its place to the next at once.
@@ -54,6 +57,17 @@ public final class OpenAIProvider: ModelProvider {
         public var queueTimeout: Duration
         /// How long an unused connection stays open for the next request. Default 60 s.
         public var keepAlive: Duration
+        /// The most requests sent as streams of one HTTP/2 connection; past it the provider opens
+        /// another connection (`provider.max_streams_per_connection`). Default 100, the fewest
+        /// streams RFC 9113 recommends a server allow (Hypercorn and h2o allow 100, nginx 128).
+        /// Set it to the server's `SETTINGS_MAX_CONCURRENT_STREAMS` when that is lower: a request
+        /// past the server's cap would wait in the HTTP client's pool and fail after the connect
+        /// timeout. HTTP/1.1 does not use it. Values below 1 count as 1.
+        public var maxStreamsPerConnection: Int
+        /// A PEM file of certificate authorities trusted besides the system's, for a model
+        /// server whose certificate a private CA signed (`provider.ca_file`). Default `nil`:
+        /// the system's roots only. Check it first with ``OpenAIProvider/checkCAFile(_:)``.
+        public var caFile: String?
 
         public init(
             baseURL: String = "https://api.openai.com/v1",
@@ -64,7 +78,9 @@ public final class OpenAIProvider: ModelProvider {
             maxErrorBodyBytes: Int = 64 * 1024,
             maxConnections: Int = 1_000,
             queueTimeout: Duration = .seconds(30),
-            keepAlive: Duration = .seconds(60)
+            keepAlive: Duration = .seconds(60),
+            maxStreamsPerConnection: Int = 100,
+            caFile: String? = nil
         ) {
             self.baseURL = baseURL
             self.apiKey = apiKey
@@ -75,11 +91,13 @@ public final class OpenAIProvider: ModelProvider {
             self.maxConnections = maxConnections
             self.queueTimeout = queueTimeout
             self.keepAlive = keepAlive
+            self.maxStreamsPerConnection = maxStreamsPerConnection
+            self.caFile = caFile
         }
     }
 
     public let configuration: Configuration
-    private let client: HTTPClient
+    private let lanes: ClientLanes
     private let clock: any Clock<Duration>
     private let logger: Logger
     private let endpoint: String
@@ -104,15 +122,23 @@ public final class OpenAIProvider: ModelProvider {
             connect: .nanoseconds(Self.nanoseconds(configuration.connectTimeout)),
             read: .nanoseconds(Self.nanoseconds(configuration.idleTimeout))
         )
-        // The pool holds as many connections as the limiter admits requests, so a request
-        // the limiter let through never waits in the pool (and never hits its timeout).
-        // `.automatic` negotiates HTTP/2 over TLS: one connection, many streams.
+        // Each lane's pool holds as many connections as the lanes let requests through it, so
+        // a request the limiter let through never waits in a pool (and never hits its
+        // timeout). `.automatic` negotiates HTTP/2 over TLS: one connection, many streams.
         httpConfiguration.httpVersion = .automatic
+        if let caFile = configuration.caFile {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.additionalTrustRoots = [.file(caFile)]
+            httpConfiguration.tlsConfiguration = tls
+        }
         httpConfiguration.connectionPool = .init(
             idleTimeout: .nanoseconds(Self.nanoseconds(configuration.keepAlive)),
-            concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.maxConnections)
+            concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, min(configuration.maxConnections, configuration.maxStreamsPerConnection))
         )
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        let clientConfiguration = httpConfiguration
+        self.lanes = ClientLanes(streamsPerConnection: configuration.maxStreamsPerConnection) {
+            HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        }
         self.limiter = RequestLimiter(
             limit: configuration.maxConnections, queueTimeout: configuration.queueTimeout, clock: clock)
     }
@@ -127,21 +153,24 @@ public final class OpenAIProvider: ModelProvider {
         var retries = 0
         while true {
             let permit = try await limiter.acquire()
+            let lane = lanes.lease()
             let response: HTTPClientResponse
             do {
-                response = try await send(body)
+                response = try await send(body, on: lane.client)
             } catch {
+                lane.release()
                 permit.release()
                 throw error
             }
             let status = Int(response.status.code)
             if (200..<300).contains(status) {
                 logger.debug("model stream started", metadata: ["model": "\(request.model)", "status": "\(status)"])
-                let inFlight = RequestInFlight(permit: permit, limiter: limiter, began: began)
+                let inFlight = RequestInFlight(permit: permit, lane: lane, limiter: limiter, began: began)
                 return ModelResponseStream(ChatCompletionStream(body: response.body, status: status, request: inFlight))
             }
             let message = await errorMessage(from: response)
             // Waiting to retry holds no connection.
+            lane.release()
             permit.release()
             let retryAfter = RetryAfter.duration(in: response.headers)
             retries += 1
@@ -158,12 +187,28 @@ public final class OpenAIProvider: ModelProvider {
         }
     }
 
-    /// Closes the HTTP client; requests after this fail.
-    public func shutdown() async throws {
-        try await client.shutdown()
+    /// Checks that `path` is a PEM file with at least one certificate, as
+    /// ``Configuration/caFile`` needs: a configuration error at start, rather than a failed TLS
+    /// handshake on every request.
+    /// - Throws: ``StreamingError/configuration(variable:reason:)`` naming `provider.ca_file`.
+    public static func checkCAFile(_ path: String) throws(StreamingError) {
+        let certificates: [NIOSSLCertificate]
+        do {
+            certificates = try NIOSSLCertificate.fromPEMFile(path)
+        } catch {
+            throw .configuration(variable: "provider.ca_file", reason: "expected a readable PEM file of certificates, got \(path): \(error)")
+        }
+        if certificates.isEmpty {
+            throw .configuration(variable: "provider.ca_file", reason: "expected at least one certificate in \(path)")
+        }
     }
 
-    private func send(_ body: ByteBuffer) async throws -> HTTPClientResponse {
+    /// Closes the HTTP client; requests after this fail.
+    public func shutdown() async throws {
+        try await lanes.shutdown()
+    }
+
+    private func send(_ body: ByteBuffer, on client: HTTPClient) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: endpoint)
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/json")

@@ -16,6 +16,9 @@ public final class AgentStream: Sendable {
     public let input: String
     /// The identity that started the stream, when authentication is on.
     public let owner: String?
+    /// The node that runs the stream, when it is another node of the cluster: this stream is
+    /// then a mirror of the shared log, fed by it. `nil` for a stream run here.
+    public let runningOn: String?
 
     struct State {
         var frames: Deque<StreamFrame> = []
@@ -29,15 +32,17 @@ public final class AgentStream: Sendable {
     let maxFrames: Int
     let state: Mutex<State>
     private let cancelRequest = OneWaySignal()
-    /// Set when a draining server stops the run at the end of its grace: the final frame is
-    /// then coded `shutting_down` rather than `cancelled`.
-    let stoppedForShutdown = Atomic<Bool>(false)
+    /// Why the run was stopped, when not by a client's `cancel`: a draining server's grace
+    /// ran out (`shutting_down`), the cluster declared the node lost (`node_lost`), or the
+    /// log stayed unreachable (`cluster_unavailable`). The final frame then carries it.
+    let stopFailure = Mutex<ProtocolFailure?>(nil)
 
-    init(id: String, agentName: String, input: String, owner: String?, maxFrames: Int) {
+    init(id: String, agentName: String, input: String, owner: String?, maxFrames: Int, runningOn: String? = nil) {
         self.id = id
         self.agentName = agentName
         self.input = input
         self.owner = owner
+        self.runningOn = runningOn
         self.maxFrames = max(1, maxFrames)
         self.state = Mutex(State())
     }
@@ -55,7 +60,22 @@ public final class AgentStream: Sendable {
 
     /// Appends the next frame and pushes it to every follower.
     func append(_ frame: StreamFrame) {
-        let readers = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        _ = append(frame, onlyIfNext: false)
+    }
+
+    /// Appends `frame` if it is the next one (seq `lastSeq + 1`), or the first one; returns
+    /// whether it did. A mirror is fed by two tasks (live batches, and catching up from the
+    /// log) that may offer the same frame.
+    func appendIfNext(_ frame: StreamFrame) -> Bool {
+        append(frame, onlyIfNext: true)
+    }
+
+    private func append(_ frame: StreamFrame, onlyIfNext: Bool) -> Bool {
+        let readers = state.withLock { state -> [CheckedContinuation<Void, Never>]? in
+            if onlyIfNext {
+                guard state.finishedAt == nil else { return nil }
+                guard frame.seq == state.lastSeq + 1 || (state.lastSeq == 0 && state.frames.isEmpty) else { return nil }
+            }
             state.frames.append(frame)
             if state.frames.count > maxFrames { state.frames.removeFirst() }
             state.lastSeq = frame.seq
@@ -67,7 +87,9 @@ public final class AgentStream: Sendable {
             state.readers.removeAll()
             return readers
         }
+        guard let readers else { return false }
         for reader in readers { reader.resume() }
+        return true
     }
 
     /// Sends `connection` every kept frame after `afterSeq`, then every later frame as it comes.
@@ -178,7 +200,16 @@ public final class AgentStream: Sendable {
     /// Asks the run to stop; the run ends with an `error` frame coded `cancelled`, or
     /// `shutting_down` when `shuttingDown` (a drain's grace ran out).
     func requestCancel(shuttingDown: Bool = false) {
-        if shuttingDown { stoppedForShutdown.store(true, ordering: .relaxed) }
+        if shuttingDown {
+            stop(with: ProtocolFailure(.shuttingDown, "the server is shutting down: the stream was stopped", streamID: id))
+        } else {
+            cancelRequest.set()
+        }
+    }
+
+    /// Stops the run with `failure` as its final frame (the first reason given wins).
+    func stop(with failure: ProtocolFailure) {
+        stopFailure.withLock { $0 = $0 ?? failure }
         cancelRequest.set()
     }
 

@@ -16,6 +16,8 @@ public final class AgentStreamService: Sendable {
     let pipeline: StreamPipeline?
     let agents: @Sendable (String) -> Agent?
     let logger: Logger
+    /// The cluster's shared log, when this service is one node of several.
+    public let cluster: StreamCluster?
 
     struct Registry {
         var streams: [String: AgentStream] = [:]
@@ -33,26 +35,35 @@ public final class AgentStreamService: Sendable {
     let registry: Mutex<Registry>
     let starts: AsyncStream<AgentStream>
     let startsContinuation: AsyncStream<AgentStream>.Continuation
+    /// Work of the cluster that runs as a child of ``run()``: mirrors of other nodes'
+    /// streams, lookups for the hub, cancels sent to other nodes.
+    let clusterWork: AsyncStream<@Sendable () async -> Void>
+    let clusterWorkContinuation: AsyncStream<@Sendable () async -> Void>.Continuation
 
     /// Creates the service.
     /// - Parameters:
     ///   - runner: Runs the agents.
     ///   - agents: Looks an agent up by the name a client sends.
     ///   - pipeline: Processors applied to every stream (re-chunking, pacing), if any.
+    ///   - cluster: Makes this service a node of a cluster: every stream it runs is logged in
+    ///     the shared log, and streams of other nodes can be resumed and cancelled here.
     public init(
         runner: AgentRunner,
         agents: @escaping @Sendable (String) -> Agent?,
         pipeline: StreamPipeline? = nil,
         options: AgentStreamOptions = AgentStreamOptions(),
+        cluster: StreamCluster? = nil,
         logger: Logger = Logger(label: LogLabel.streaming)
     ) {
         self.runner = runner
         self.agents = agents
         self.pipeline = pipeline
         self.options = options
+        self.cluster = cluster
         self.logger = logger
         self.registry = Mutex(Registry())
         (starts, startsContinuation) = AsyncStream.makeStream()
+        (clusterWork, clusterWorkContinuation) = AsyncStream.makeStream()
     }
 
     /// Starts a run of `agent` on `input`; its frames go to the stream's followers.
@@ -104,10 +115,15 @@ public final class AgentStreamService: Sendable {
     }
 
     /// Cancels the run of stream `id`; returns `false` if it is unknown or already finished.
+    /// A stream that runs on another node is cancelled there (its model request too).
     @discardableResult
     public func cancel(_ id: String) -> Bool {
         guard let stream = stream(id), !stream.isFinished else { return false }
-        stream.requestCancel()
+        if let node = stream.runningOn, let cluster {
+            inBackground { await self.sendCancel(id, to: node, through: cluster) }
+        } else {
+            stream.requestCancel()
+        }
         return true
     }
 
@@ -129,6 +145,15 @@ public final class AgentStreamService: Sendable {
     public func run() async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.forgetExpiredPeriodically() }
+            if let cluster {
+                group.addTask { await self.serveCancelRequests(cluster) }
+                group.addTask {
+                    await withDiscardingTaskGroup { work in
+                        for await job in self.clusterWork { work.addTask { await job() } }
+                        work.cancelAll()
+                    }
+                }
+            }
             for await stream in starts {
                 group.addTask { await self.execute(stream) }
             }
@@ -145,6 +170,7 @@ public final class AgentStreamService: Sendable {
         }
         for stream in running { stream.requestCancel() }
         startsContinuation.finish()
+        clusterWorkContinuation.finish()
     }
 
     /// The refusal of a stream while the server drains.
@@ -185,12 +211,19 @@ public final class AgentStreamService: Sendable {
         }
     }
 
-    private func execute(_ stream: AgentStream) async {
+    func execute(_ stream: AgentStream) async {
+        guard let cluster else { return await execute(stream, writer: nil) }
+        await executeLogged(stream, in: cluster)
+    }
+
+    func execute(_ stream: AgentStream, writer: StreamLogWriter?) async {
         // Two children: the run, and a watcher for `cancel`. Whichever ends first cancels
-        // the other, so a cancel stops the run (and its model request) at once.
+        // the other, so a cancel stops the run (and its model request) at once. In a
+        // cluster a third keeps the lease; losing it stops the run too.
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await stream.cancellationRequested() }
-            group.addTask { self.finished(stream, await self.produce(stream)) }
+            group.addTask { self.finished(stream, await self.produce(stream, writer: writer)) }
+            if let writer { group.addTask { await writer.keepLease() } }
             await group.next()
             group.cancelAll()
         }
@@ -199,39 +232,45 @@ public final class AgentStreamService: Sendable {
     enum Outcome { case completed, failed, cancelled }
 
     /// Runs the agent and appends its frames; returns how the run ended.
-    private func produce(_ stream: AgentStream) async -> Outcome {
+    private func produce(_ stream: AgentStream, writer: StreamLogWriter?) async -> Outcome {
         let input = stream.input
         guard let agent = agents(stream.agentName) else { return .failed }
         var lastSeq = 0
         do {
             let events = runner.stream(agent, input)
             if let pipeline {
-                for try await event in pipeline.apply(to: events) { lastSeq = append(event, to: stream) }
+                for try await event in pipeline.apply(to: events) {
+                    lastSeq = append(event, to: stream, writer: writer)
+                    await writer?.waitForRoom()
+                }
             } else {
-                for try await event in events { lastSeq = append(event, to: stream) }
+                for try await event in events {
+                    lastSeq = append(event, to: stream, writer: writer)
+                    await writer?.waitForRoom()
+                }
             }
             return .completed
         } catch {
             var failure = Self.failure(for: error, streamID: stream.id)
-            if failure.code == .cancelled, stream.stoppedForShutdown.load(ordering: .relaxed) {
-                failure = ProtocolFailure(.shuttingDown, "the server is shutting down: the stream was stopped", streamID: stream.id)
-            }
-            stream.append(
-                StreamFrame(seq: lastSeq + 1, type: "error", frame: ServerFrame.error(failure, seq: lastSeq + 1))
-            )
+            if failure.code == .cancelled, let reason = stream.stopFailure.withLock({ $0 }) { failure = reason }
+            let final = StreamFrame(seq: lastSeq + 1, type: "error", frame: ServerFrame.error(failure, seq: lastSeq + 1))
+            stream.append(final)
+            writer?.add(final)
             if failure.code == .cancelled || failure.code == .shuttingDown { return .cancelled }
             logger.debug("agent stream failed", metadata: ["stream": "\(stream.id)", "error": "\(error)"])
             return .failed
         }
     }
 
-    private func append(_ event: StreamEvent, to stream: AgentStream) -> Int {
-        let frame = OutboundFrame(text: event.jsonText(streamID: stream.id))
-        stream.append(StreamFrame(seq: event.seq, type: event.typeName, frame: frame))
+    private func append(_ event: StreamEvent, to stream: AgentStream, writer: StreamLogWriter?) -> Int {
+        let frame = StreamFrame(
+            seq: event.seq, type: event.typeName, frame: OutboundFrame(text: event.jsonText(streamID: stream.id)))
+        stream.append(frame)
+        writer?.add(frame)
         return event.seq
     }
 
-    private func finished(_ stream: AgentStream, _ outcome: Outcome) {
+    func finished(_ stream: AgentStream, _ outcome: Outcome) {
         registry.withLock { registry in
             registry.active -= 1
             switch outcome {

@@ -126,13 +126,18 @@ extension ConnectionHub {
         streams.stats.active == 0 && work.allSatisfy { $0.isIdle() }
     }
 
-    /// The connections following a running stream, or waiting for running `work`.
+    /// The connections following a running stream of this node, or waiting for running
+    /// `work`. In a cluster, one that follows only streams other nodes run is not busy: it is
+    /// closed with 1012 at once and resumes them on another node.
     private func busyConnections(_ work: [DrainWork]) -> Set<ConnectionID> {
         var busy = Set<ConnectionID>()
         for part in work { busy.formUnion(part.busyConnections()) }
         for connection in connections {
             let followed = connection.state.withLock { $0.streams }
-            if followed.contains(where: { streams.stream($0)?.isFinished == false }) { busy.insert(connection.id) }
+            let runsHere = followed.contains { id in
+                streams.stream(id).map { !$0.isFinished && $0.runningOn == nil } ?? false
+            }
+            if runsHere { busy.insert(connection.id) }
         }
         return busy
     }

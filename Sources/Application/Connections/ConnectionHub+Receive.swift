@@ -74,8 +74,11 @@ extension ConnectionHub {
         case .auth(let token):
             try authenticate(connection, token: token)
         case .subscribe(let channel):
-            try subscribe(connection, to: channel)
-            send(ServerFrame.subscribed(channel), to: connection)
+            // In a cluster, `subscribed` means messages of every node reach the client now.
+            let ready = try subscribe(connection, to: channel) { [weak self] in
+                self?.send(ServerFrame.subscribed(channel), to: connection)
+            }
+            if ready { send(ServerFrame.subscribed(channel), to: connection) }
         case .unsubscribe(let channel):
             unsubscribe(connection, from: channel)
             send(ServerFrame.unsubscribed(channel), to: connection)
@@ -84,17 +87,20 @@ extension ConnectionHub {
         case .agentStream(let id, let agent, let input):
             try startStream(id: id, agent: agent, input: input, for: connection)
         case .cancel(let id):
-            let stream = try ownedStream(id, by: connection)
-            guard streams.cancel(stream.id) else {
-                throw ProtocolFailure(.notFound, "stream \"\(id)\" is not running", streamID: id)
-            }
-            // A follower hears the stream's final `error` frame (`cancelled`); anyone else
-            // (another connection of the same identity, one that never resumed it) is answered here.
-            if !connection.state.withLock({ $0.streams.contains(stream.id) }) {
-                send(ServerFrame.cancelled(id: stream.id), to: connection)
+            try withOwnedStream(id, by: connection, request: message.type) { stream throws(ProtocolFailure) in
+                guard self.streams.cancel(stream.id) else {
+                    throw ProtocolFailure(.notFound, "stream \"\(id)\" is not running", streamID: id)
+                }
+                // A follower hears the stream's final `error` frame (`cancelled`); anyone else
+                // (another connection of the same identity, one that never resumed it) is answered here.
+                if !connection.state.withLock({ $0.streams.contains(stream.id) }) {
+                    self.send(ServerFrame.cancelled(id: stream.id), to: connection)
+                }
             }
         case .resume(let id, let afterSeq):
-            try resume(id, after: afterSeq, for: connection)
+            try withOwnedStream(id, by: connection, request: message.type) { stream throws(ProtocolFailure) in
+                try self.resume(stream, after: afterSeq, for: connection)
+            }
         case .custom(let type, let fields):
             guard let handler else {
                 throw ProtocolFailure(.unknownType, "unknown message type \"\(type)\"")
@@ -133,8 +139,8 @@ extension ConnectionHub {
         follow(stream, after: 0, by: connection, announce: false)
     }
 
-    private func resume(_ id: String, after afterSeq: Int, for connection: Connection) throws(ProtocolFailure) {
-        let stream = try ownedStream(id, by: connection)
+    private func resume(_ stream: AgentStream, after afterSeq: Int, for connection: Connection) throws(ProtocolFailure) {
+        let id = stream.id
         let lastSeq = stream.lastSeq
         guard afterSeq <= lastSeq else {
             throw ProtocolFailure(
@@ -163,12 +169,33 @@ extension ConnectionHub {
         return followed
     }
 
-    private func ownedStream(_ id: String, by connection: Connection) throws(ProtocolFailure) -> AgentStream {
-        guard let stream = streams.stream(id) else {
-            throw ProtocolFailure(.notFound, "no stream \"\(id)\"", streamID: id)
+    /// Runs `body` with stream `id` once found, if `connection` may use it. A stream of
+    /// another node of the cluster is looked up in the shared log first, without waiting:
+    /// `body` then runs later, and a refusal is answered on the connection.
+    private func withOwnedStream(
+        _ id: String, by connection: Connection, request: String,
+        _ body: @escaping @Sendable (AgentStream) throws(ProtocolFailure) -> Void
+    ) throws(ProtocolFailure) {
+        if let stream = streams.stream(id) {
+            return try body(try owned(stream, by: connection))
         }
+        guard streams.cluster != nil else { throw ProtocolFailure(.notFound, "no stream \"\(id)\"", streamID: id) }
+        streams.lookup(id) { [weak self] result in
+            guard let self else { return }
+            do throws(ProtocolFailure) {
+                guard let stream = try result.get() else {
+                    throw ProtocolFailure(.notFound, "no stream \"\(id)\"", streamID: id)
+                }
+                try body(try self.owned(stream, by: connection))
+            } catch {
+                self.reply(connection, error, requestType: request)
+            }
+        }
+    }
+
+    private func owned(_ stream: AgentStream, by connection: Connection) throws(ProtocolFailure) -> AgentStream {
         if let owner = stream.owner, owner != connection.identity {
-            throw ProtocolFailure(.forbidden, "stream \"\(id)\" belongs to another identity", streamID: id)
+            throw ProtocolFailure(.forbidden, "stream \"\(stream.id)\" belongs to another identity", streamID: stream.id)
         }
         return stream
     }

@@ -21,6 +21,10 @@ extension ConnectionHub {
     public func run() async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.streams.run() }
+            if let broadcaster {
+                group.addTask { await broadcaster.run() }
+                group.addTask { await self.relay(from: broadcaster) }
+            }
             group.addTask {
                 while !Task.isCancelled {
                     do {

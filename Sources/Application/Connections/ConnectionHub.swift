@@ -19,6 +19,8 @@ public final class ConnectionHub: Sendable {
     public let streams: AgentStreamService
     /// Turns a token into an identity; when set, every connection must authenticate.
     let authenticate: (@Sendable (String) -> String?)?
+    /// Carries publishes to and from the other nodes of a cluster; `nil` for a single node.
+    public let broadcaster: (any Broadcaster)?
     let logger: Logger
 
     struct Channel {
@@ -56,15 +58,19 @@ public final class ConnectionHub: Sendable {
     ///     refuse it. Called on the connection's thread: it must not block (look the token up
     ///     in memory, check a signature). When set, clients must authenticate before anything
     ///     but `ping` and `auth`.
+    ///   - broadcaster: Makes this hub a node of a cluster: publishes and broadcasts reach the
+    ///     subscribers of every node. `nil` (the default): one node, in process.
     public init(
         options: ConnectionHubOptions = ConnectionHubOptions(),
         streams: AgentStreamService,
         authenticate: (@Sendable (String) -> String?)? = nil,
+        broadcaster: (any Broadcaster)? = nil,
         logger: Logger = Logger(label: LogLabel.websocket)
     ) {
         self.options = options
         self.streams = streams
         self.authenticate = authenticate
+        self.broadcaster = broadcaster
         self.logger = logger
         self.registry = Mutex(Registry())
         self.hooks = Mutex(Hooks())
@@ -148,7 +154,7 @@ public final class ConnectionHub: Sendable {
         dropped.add(missed, ordering: .relaxed)
         registry.withLock { registry in
             registry.connections[connection.id] = nil
-            for channel in channels { Self.remove(connection.id, from: channel, in: &registry) }
+            for channel in channels { remove(connection.id, from: channel, in: &registry) }
         }
         for id in followed { streams.stream(id)?.unfollow(connection.id) }
         for hook in hooks.withLock({ $0.disconnect }) { hook(connection, code) }
@@ -221,9 +227,20 @@ public final class ConnectionHub: Sendable {
     // MARK: Channels and broadcast
 
     /// Subscribes `connection` to `channel`; idempotent.
+    ///
+    /// In a cluster the node may still be subscribing to the channel on the bus when this
+    /// returns; the protocol's `subscribe` answers `subscribed` only once it is.
     public func subscribe(_ connection: Connection, to channel: String) throws(ProtocolFailure) {
-        let added = try connection.state.withLock { state throws(ProtocolFailure) -> Bool in
-            guard state.isOpen else { return false }
+        _ = try subscribe(connection, to: channel, whenReady: {})
+    }
+
+    /// Subscribes `connection` to `channel`; returns whether messages of every node reach it
+    /// now, else `whenReady` is called once they do.
+    func subscribe(_ connection: Connection, to channel: String, whenReady: @escaping @Sendable () -> Void)
+        throws(ProtocolFailure) -> Bool
+    {
+        let added = try connection.state.withLock { state throws(ProtocolFailure) -> Bool? in
+            guard state.isOpen else { return nil }
             if state.channels.contains(channel) { return false }
             guard state.channels.count < options.maxChannelsPerConnection else {
                 throw ProtocolFailure(.serverBusy, "at most \(options.maxChannelsPerConnection) channels per connection")
@@ -231,11 +248,17 @@ public final class ConnectionHub: Sendable {
             state.channels.insert(channel)
             return true
         }
-        guard added else { return }
-        registry.withLock { registry in
-            registry.channels[channel, default: Channel()].members[connection.id] = connection
-            registry.channels[channel]!.snapshot = nil
-            registry.subscriptions += 1
+        guard let added else { return true }
+        return registry.withLock { registry in
+            if added {
+                registry.channels[channel, default: Channel()].members[connection.id] = connection
+                registry.channels[channel]!.snapshot = nil
+                registry.subscriptions += 1
+            }
+            guard let broadcaster, registry.channels[channel] != nil else { return true }
+            // Under the registry's lock, so the bus sees subscribes and unsubscribes of a
+            // channel in the order its members came and went.
+            return broadcaster.subscribe(.channel(channel), whenReady: whenReady)
         }
     }
 
@@ -243,14 +266,15 @@ public final class ConnectionHub: Sendable {
     public func unsubscribe(_ connection: Connection, from channel: String) {
         let removed = connection.state.withLock { $0.channels.remove(channel) != nil }
         guard removed else { return }
-        registry.withLock { Self.remove(connection.id, from: channel, in: &$0) }
+        registry.withLock { remove(connection.id, from: channel, in: &$0) }
     }
 
-    private static func remove(_ id: ConnectionID, from channel: String, in registry: inout Registry) {
+    private func remove(_ id: ConnectionID, from channel: String, in registry: inout Registry) {
         guard registry.channels[channel]?.members.removeValue(forKey: id) != nil else { return }
         registry.subscriptions -= 1
         if registry.channels[channel]!.members.isEmpty {
             registry.channels[channel] = nil
+            broadcaster?.unsubscribe(.channel(channel))
         } else {
             registry.channels[channel]!.snapshot = nil
         }
@@ -268,23 +292,29 @@ public final class ConnectionHub: Sendable {
     }
 
     /// Publishes `data` on `channel`: every subscriber receives one `message` frame, encoded once.
+    ///
+    /// In a cluster the subscribers of every node receive it, each publisher's frames in order.
     /// - Parameter from: The sending client, shown as `from`; `nil` for the server.
-    /// - Returns: How many subscribers the frame was handed to (not dropped).
+    /// - Returns: How many of this node's subscribers the frame was handed to (not dropped).
     @discardableResult
     public func publish(_ data: JSONValue, on channel: String, from: ConnectionID? = nil) -> Int {
         broadcast(ServerFrame.message(channel: channel, data: data, from: from), on: channel)
     }
 
-    /// Hands an already encoded frame to every subscriber of `channel`.
+    /// Hands an already encoded frame to every subscriber of `channel`, on every node.
+    /// - Returns: How many of this node's subscribers it was handed to.
     @discardableResult
     public func broadcast(_ frame: OutboundFrame, on channel: String) -> Int {
-        deliver(frame, to: subscribers(of: channel))
+        broadcaster?.publish(frame, to: .channel(channel))
+        return deliver(frame, to: subscribers(of: channel))
     }
 
-    /// Hands `frame` to every open connection.
+    /// Hands `frame` to every open connection, on every node.
+    /// - Returns: How many of this node's connections it was handed to.
     @discardableResult
     public func broadcastToAll(_ frame: OutboundFrame) -> Int {
-        deliver(frame, to: connections)
+        broadcaster?.publish(frame, to: .everyone)
+        return deliver(frame, to: connections)
     }
 
     /// Hands `frame` to the connection `id`; `false` if it is gone or its buffer is full.
@@ -300,7 +330,7 @@ public final class ConnectionHub: Sendable {
         deliver(frame, to: CollectionOfOne(connection)) == 1
     }
 
-    private func deliver(_ frame: OutboundFrame, to connections: some Collection<Connection>) -> Int {
+    func deliver(_ frame: OutboundFrame, to connections: some Collection<Connection>) -> Int {
         var delivered = 0
         for connection in connections where connection.deliver(frame) { delivered += 1 }
         framesOut.add(delivered, ordering: .relaxed)
@@ -321,7 +351,8 @@ public final class ConnectionHub: Sendable {
                 framesOut: framesOut.load(ordering: .relaxed),
                 dropped: dropped.load(ordering: .relaxed) + pendingMissed(registry),
                 accepted: registry.accepted,
-                refused: registry.refused
+                refused: registry.refused,
+                cluster: broadcaster?.stats
             )
         }
     }

@@ -53,4 +53,6 @@ public struct ConnectionHubStats: Sendable, Hashable {
     public var accepted: Int
     /// Connections refused since start for capacity or shutdown, at the upgrade or after it.
     public var refused: Int
+    /// The cluster's figures as this node sees them; `nil` for a single node.
+    public var cluster: BroadcasterStats? = nil
 }

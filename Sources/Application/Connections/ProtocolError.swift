@@ -31,6 +31,16 @@ public struct ProtocolErrorCode: RawRepresentable, Sendable, Hashable, CustomStr
     /// The server failed unexpectedly.
     public static let internalError = ProtocolErrorCode(rawValue: "internal_error")
 
+    // A cluster of nodes (`REDIS_URL`).
+
+    /// The node running the agent stream stopped (it crashed, or was paused past its lease):
+    /// the stream's final frame. A `resume` replays what was logged, then this frame.
+    public static let nodeLost = ProtocolErrorCode(rawValue: "node_lost")
+    /// The cluster's shared store (Redis) stayed unreachable: a stream could not be logged
+    /// within its buffer, or a stream of another node cannot be read, or frames a `resume`
+    /// needs were lost with the store. Nothing is replayed with a gap.
+    public static let clusterUnavailable = ProtocolErrorCode(rawValue: "cluster_unavailable")
+
     // Chat rooms (`ChatService`).
 
     /// The room has `max_participants` members already.

@@ -2,6 +2,7 @@ import Logging
 import StreamingApplication
 import StreamingDomain
 import StreamingMemory
+import StreamingOpenAI
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -35,6 +36,9 @@ public enum Streaming {
         var configuration = try StreamingConfiguration().applyingEnvironment(environment)
         try configure(&configuration)
         try configuration.validate()
+        if provider == nil, configuration.provider.usesRemoteModel, let caFile = configuration.provider.caFile {
+            try OpenAIProvider.checkCAFile(caFile)
+        }
         return StreamingSystem(configuration: configuration, provider: provider)
     }
 }

@@ -111,7 +111,9 @@ public struct StreamingSystem: Sendable {
                     idleTimeout: configuration.streaming.timeout,
                     connectTimeout: settings.connectTimeout,
                     maxConnections: settings.maxConnections,
-                    queueTimeout: settings.queueTimeout
+                    queueTimeout: settings.queueTimeout,
+                    maxStreamsPerConnection: settings.maxStreamsPerConnection,
+                    caFile: settings.caFile
                 ),
                 logger: logger
             )

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 import StreamingRedis
+import StreamingRedisTestSupport
 import StreamingTestSupport
 import Testing
 
@@ -17,33 +18,17 @@ enum RedisTestSupport {
     static let ownServerRequirement: Comment =
         "needs redis-server on PATH (apt-get install redis-server; scripts/install-deps.sh does it) to restart a server of its own"
 
-    static var environmentURL: String? {
-        ProcessInfo.processInfo.environment["REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 }
-    }
+    static var environmentURL: String? { SharedRedisServer.environmentURL }
 
-    static var canStartServers: Bool { ChildProcess.find("redis-server") != nil }
+    static var canStartServers: Bool { SharedRedisServer.canStartServers }
 
-    static var isAvailable: Bool { environmentURL != nil || canStartServers }
-
-    private static let sharedServer = Task {
-        let server = try await RedisTestServer.start()
-        started.withLock { $0 = server }
-        atexit { RedisTestSupport.started.withLock { $0 }?.stopAtExit() }
-        return server
-    }
-    /// The shared server once started, for the `atexit` handler that stops it.
-    private static let started = Mutex<RedisTestServer?>(nil)
+    static var isAvailable: Bool { SharedRedisServer.isAvailable }
 
     /// The URL of the server the tests share.
-    static func sharedURL() async throws -> String {
-        if let url = environmentURL { return url }
-        return try await sharedServer.value.url
-    }
+    static func sharedURL() async throws -> String { try await SharedRedisServer.url() }
 
     /// A namespace no other test uses.
-    static func freshNamespace(_ label: String = "test") -> String {
-        "\(label)-\(UUID().uuidString.prefix(8).lowercased())"
-    }
+    static func freshNamespace(_ label: String = "test") -> String { SharedRedisServer.freshNamespace(label) }
 
     /// A queue on the shared server in a fresh namespace.
     static func freshQueue(completedRetention: Duration = .seconds(3600)) async throws -> (queue: RedisJobQueue, namespace: String) {
@@ -55,16 +40,6 @@ enum RedisTestSupport {
             logger: Logger(label: "redis-tests")
         )
         return (queue, namespace)
-    }
-
-    /// One command on the shared server, as a test pokes at the data directly.
-    static func raw(_ name: String, _ arguments: String...) async throws -> RedisReply {
-        let connection = RedisConnection(configuration: try RedisConfiguration(url: try await sharedURL()))
-        var command = RedisCommand(name)
-        for argument in arguments { command.append(argument) }
-        let reply = try await connection.send(command)
-        await connection.close()
-        return reply
     }
 
     /// Deletes every key of `namespace` (so a server given by REDIS_URL is left clean).

@@ -8,7 +8,8 @@ scenario runs, it and the test can wait for each other through files in $INTEROP
 
 Modules: protocol_errors.py (error codes), close_codes.py (close codes, raw client),
 transport.py (compression, heartbeat, limits, slow readers), streams.py (agent streams),
-model_load.py (many streams through `serve` in front of a gated model server).
+model_load.py (many streams through `serve` in front of a gated model server), model_tls.py (the
+same over TLS and HTTP/2, with Hypercorn).
 """
 import asyncio
 import json
@@ -16,9 +17,11 @@ import sys
 
 import chat
 import churn
+import cluster
 import close_codes
 import drain
 import model_load
+import model_tls
 import protocol_errors
 import streams
 import transport
@@ -50,7 +53,7 @@ async def pubsub(url):
 
 
 SCENARIOS = {"pubsub": pubsub}
-for module in (protocol_errors, close_codes, transport, streams, chat, churn, drain, model_load):
+for module in (protocol_errors, close_codes, transport, streams, chat, churn, drain, model_load, model_tls, cluster):
     SCENARIOS.update(module.SCENARIOS)
 
 

@@ -94,62 +94,14 @@ public actor RedisConnection {
             redisFree(context)
             self.context = nil
         }
-        let context = try open()
+        let context = try RedisContext.open(configuration)
         self.context = context
         return context
     }
 
-    private func open() throws -> UnsafeMutablePointer<redisContext> {
-        guard let context = redisConnectWithTimeout(configuration.host, Int32(configuration.port), Self.timeval(configuration.connectTimeout)) else {
-            throw StreamingError.connection("cannot allocate a Redis context")
-        }
-        guard context.pointee.err == 0 else {
-            let reason = Self.errorText(context)
-            redisFree(context)
-            throw StreamingError.connection("cannot connect to Redis at \(configuration.host):\(configuration.port): \(reason)")
-        }
-        do {
-            guard redisSetTimeout(context, Self.timeval(configuration.commandTimeout)) == REDIS_OK else {
-                throw StreamingError.connection("cannot set the Redis command timeout: \(Self.errorText(context))")
-            }
-            _ = redisEnableKeepAlive(context)
-            try handshake(context)
-            return context
-        } catch {
-            redisFree(context)
-            throw error
-        }
-    }
-
-    /// `AUTH` and `SELECT` on a new context.
-    private func handshake(_ context: UnsafeMutablePointer<redisContext>) throws {
-        var commands: [(what: String, command: RedisCommand)] = []
-        if let password = configuration.password {
-            var auth = RedisCommand("AUTH")
-            if let username = configuration.username { auth.append(username) }
-            auth.append(password)
-            commands.append(("login", auth))
-        }
-        if configuration.database != 0 {
-            commands.append(("SELECT of database \(configuration.database)", RedisCommand("SELECT", String(configuration.database))))
-        }
-        for (what, command) in commands {
-            let raw = command.withArgv { argc, argv, lengths in redisCommandArgv(context, argc, argv, lengths) }
-            guard let raw else {
-                throw StreamingError.connection("Redis dropped the connection during the handshake: \(Self.errorText(context))")
-            }
-            let reply = RedisReply(raw.assumingMemoryBound(to: redisReply.self))
-            freeReplyObject(raw)
-            if case .error(let message) = reply {
-                // The server's message (such as WRONGPASS) never repeats the password.
-                throw StreamingError.connection("Redis refused the \(what): \(message)")
-            }
-        }
-    }
-
     /// Drops a context that failed (its stream is out of step now) and describes why.
     private func dropAfterFailure(_ failed: UnsafeMutablePointer<redisContext>) -> StreamingError {
-        let reason = Self.errorText(failed)
+        let reason = RedisContext.errorText(failed)
         redisFree(failed)
         if context == failed { context = nil }
         return StreamingError.connection("Redis at \(configuration.host):\(configuration.port): \(reason)")
@@ -161,18 +113,5 @@ public actor RedisConnection {
         var descriptor = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
         let ready = poll(&descriptor, 1, 0)
         return ready != 0
-    }
-
-    private static func errorText(_ context: UnsafeMutablePointer<redisContext>) -> String {
-        let text = withUnsafeBytes(of: context.pointee.errstr) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
-        if !text.isEmpty { return text }
-        return context.pointee.err == REDIS_ERR_EOF ? "the server closed the connection" : "I/O error \(context.pointee.err)"
-    }
-
-    private static func timeval(_ duration: Duration) -> Glibc.timeval {
-        let (seconds, attoseconds) = duration.components
-        return Glibc.timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
     }
 }

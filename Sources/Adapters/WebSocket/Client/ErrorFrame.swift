@@ -31,17 +31,22 @@ public struct ErrorFrame: Sendable, Hashable, Error, CustomStringConvertible {
     ///
     /// `cancelled` → ``StreamingDomain/StreamingError/cancelled``, `not_found` →
     /// ``StreamingDomain/StreamingError/notFound(_:)``, `unauthorized` and `forbidden` → their
-    /// cases, the codes of malformed requests (`invalid_message`, `unknown_type`, `too_large`,
-    /// `invalid_input`) → ``StreamingDomain/StreamingError/invalidInput(_:)``, the codes an
-    /// agent run fails with (`timeout`, `connection`, `provider`, `max_turns_exceeded`...) →
-    /// their cases, and anything else (`server_busy`, `internal_error`) →
-    /// ``StreamingDomain/StreamingError/server(code:message:)``.
+    /// cases, `server_busy` (a server limit, or the model server's connections all busy past
+    /// `provider.queue_timeout`) → ``StreamingDomain/StreamingError/serverBusy(_:)``, the codes
+    /// of malformed requests (`invalid_message`, `unknown_type`, `too_large`, `invalid_input`) →
+    /// ``StreamingDomain/StreamingError/invalidInput(_:)``, the codes an agent run fails with
+    /// (`timeout`, `connection`, `protocol`, `provider`, `rate_limited`, `queue_full`,
+    /// `max_turns_exceeded`, `shut_down`) → their cases, and the codes without a case of their
+    /// own (`shutting_down`, `internal_error`, the chat rooms' `room_full`, `room_exists`,
+    /// `room_limit`) → ``StreamingDomain/StreamingError/server(code:message:)``, which keeps the
+    /// code.
     public var streamingError: StreamingError {
         switch code {
         case "cancelled": .cancelled
         case "not_found": .notFound(message)
         case "unauthorized": .unauthorized(message)
         case "forbidden": .forbidden(message)
+        case "server_busy": .serverBusy(message)
         case "invalid_message", "unknown_type", "too_large", "invalid_input": .invalidInput(message)
         case "rate_limited": .rateLimited(retryAfter: Self.retryAfter(in: message))
         case "timeout": .timeout(message)
@@ -50,6 +55,7 @@ public struct ErrorFrame: Sendable, Hashable, Error, CustomStringConvertible {
         case "provider": .provider(status: Self.firstInteger(in: message) ?? 0, message: message)
         case "queue_full": .queueFull(capacity: Self.firstInteger(in: message) ?? 0)
         case "max_turns_exceeded": .maxTurnsExceeded(maxTurns: Self.firstInteger(in: message) ?? 0)
+        case "shut_down": .shutDown(message)
         default: .server(code: code, message: message)
         }
     }

@@ -83,7 +83,7 @@ public final class WebSocketClient: Sendable {
     /// ``Configuration/requestTimeout``).
     /// - Throws: ``StreamingDomain/StreamingError/timeout(_:)`` without a reply in time, the
     ///   server's refusal (``StreamingDomain/StreamingError/unauthorized(_:)``,
-    ///   ``StreamingDomain/StreamingError/server(code:message:)`` for too many channels), or
+    ///   ``StreamingDomain/StreamingError/serverBusy(_:)`` for too many channels), or
     ///   ``StreamingDomain/StreamingError/queueFull(capacity:)``.
     public func subscribe(_ channel: String) async throws(StreamingError) {
         _ = try await request(.subscribe(channel))

@@ -30,7 +30,7 @@ struct HTTPFailure: Error, Sendable {
         case .forbidden: .forbidden
         case .notFound: .notFound
         case .rateLimited: .tooManyRequests
-        case .serverBusy, .shuttingDown: .serviceUnavailable
+        case .serverBusy, .shuttingDown, .clusterUnavailable: .serviceUnavailable
         default: .internalServerError
         }
     }

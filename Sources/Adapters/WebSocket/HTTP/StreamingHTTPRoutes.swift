@@ -113,7 +113,7 @@ public struct StreamingHTTPRoutes: Sendable {
             await respond { try await startStream(request, context) }
         }
         router.get("/v1/streams/:id") { request, context in
-            await respond { try followStream(request, context) }
+            await respond { try await followStream(request, context) }
         }
     }
 
@@ -213,10 +213,18 @@ public struct StreamingHTTPRoutes: Sendable {
         return eventStream(stream, after: 0, context)
     }
 
-    private func followStream(_ request: Request, _ context: some RequestContext) throws(HTTPFailure) -> Response {
+    private func followStream(_ request: Request, _ context: some RequestContext) async throws(HTTPFailure) -> Response {
         let identity = try identity(of: request)
-        guard let id = context.parameters.get("id"), let stream = hub.streams.stream(id) else {
-            throw HTTPFailure(.notFound, "no stream \"\(context.parameters.get("id") ?? "")\"")
+        let id = context.parameters.get("id") ?? ""
+        // In a cluster, a stream of another node is found in the shared log.
+        let found: AgentStream?
+        do {
+            found = try await hub.streams.lookup(id)
+        } catch {
+            throw HTTPFailure(error)
+        }
+        guard let stream = found else {
+            throw HTTPFailure(.notFound, "no stream \"\(id)\"")
         }
         if let owner = stream.owner, owner != identity {
             throw HTTPFailure(.forbidden, "stream \"\(id)\" belongs to another identity", streamID: id)

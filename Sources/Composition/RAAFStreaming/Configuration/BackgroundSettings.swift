@@ -17,6 +17,12 @@ public struct BackgroundSettings: Sendable, Equatable {
     public var retryCount: Int
     /// The base delay before a failed job is retried; setting `background.retry_delay`. Default 5 s.
     public var retryDelay: Duration
+    /// Connections to Redis for commands (the job queue's, and a cluster node's stream logs):
+    /// `REDIS_POOL_SIZE`, setting `background.redis_pool_size`. Default 4: each runs one
+    /// command (or pipeline) at a time on a thread of its own, and four keep a node's
+    /// round trips from queueing behind each other at the loads measured in PERFORMANCE.md.
+    /// A cluster node also opens two connections of its own (Pub/Sub, and its publisher).
+    public var redisPoolSize: Int
 
     /// Creates background settings; every parameter defaults to the gem's default.
     public init(
@@ -24,13 +30,15 @@ public struct BackgroundSettings: Sendable, Equatable {
         sqlitePath: String = "raaf-jobs.sqlite",
         workers: Int = 10,
         retryCount: Int = 3,
-        retryDelay: Duration = .seconds(5)
+        retryDelay: Duration = .seconds(5),
+        redisPoolSize: Int = 4
     ) {
         self.redisURL = redisURL
         self.sqlitePath = sqlitePath
         self.workers = workers
         self.retryCount = retryCount
         self.retryDelay = retryDelay
+        self.redisPoolSize = redisPoolSize
     }
 
     /// ``redisURL`` with its password replaced by `[redacted]`, safe to print.

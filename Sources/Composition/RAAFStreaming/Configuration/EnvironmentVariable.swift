@@ -62,6 +62,10 @@ extension StreamingConfiguration {
         case openAIQueueTimeout = "OPENAI_QUEUE_TIMEOUT"
         /// How long connecting to the model server may take, in seconds.
         case openAIConnectTimeout = "OPENAI_CONNECT_TIMEOUT"
+        /// The most model requests on one HTTP/2 connection.
+        case openAIMaxStreamsPerConnection = "OPENAI_MAX_STREAMS_PER_CONNECTION"
+        /// A PEM file of certificate authorities trusted for the model server.
+        case openAICAFile = "OPENAI_CA_FILE"
         /// The default model name.
         case model = "RAAF_MODEL"
         /// A pause before each delta of the model, in milliseconds (`0`: none); the Ruby gem's
@@ -81,6 +85,10 @@ extension StreamingConfiguration {
         case adminPort = "ADMIN_PORT"
         /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose forwarding headers are believed.
         case trustedProxies = "TRUSTED_PROXIES"
+        /// This node's name in a cluster (with `REDIS_URL`).
+        case nodeID = "RAAF_NODE_ID"
+        /// Connections to Redis in the pool of commands (jobs, stream logs).
+        case redisPoolSize = "REDIS_POOL_SIZE"
 
         /// The variable's name, as it is spelled in the environment.
         public var name: String { rawValue }
@@ -120,6 +128,8 @@ extension StreamingConfiguration {
             case .openAIMaxConnections: "provider.max_connections"
             case .openAIQueueTimeout: "provider.queue_timeout"
             case .openAIConnectTimeout: "provider.connect_timeout"
+            case .openAIMaxStreamsPerConnection: "provider.max_streams_per_connection"
+            case .openAICAFile: "provider.ca_file"
             case .model: "provider.model"
             case .simulationDelay: "provider.simulation_delay"
             case .logLevel: "logging.level"
@@ -129,6 +139,8 @@ extension StreamingConfiguration {
             case .adminToken: "server.admin_token"
             case .adminPort: "server.admin_port"
             case .trustedProxies: "server.trusted_proxies"
+            case .nodeID: "server.node_id"
+            case .redisPoolSize: "background.redis_pool_size"
             }
         }
 

@@ -35,11 +35,23 @@ public struct ProviderSettings: Sendable, Equatable {
     /// The longest wait for a new connection to the model server; `OPENAI_CONNECT_TIMEOUT`
     /// (seconds), setting `provider.connect_timeout`. Default 10 s.
     public var connectTimeout: Duration
+    /// The most model requests sent as streams of one HTTP/2 connection before the provider
+    /// opens another; `OPENAI_MAX_STREAMS_PER_CONNECTION`, setting
+    /// `provider.max_streams_per_connection`. Default 100, the fewest streams RFC 9113
+    /// recommends a server allow; set it to the model server's `SETTINGS_MAX_CONCURRENT_STREAMS`
+    /// when that is lower. HTTP/1.1 (most local model servers) does not use it.
+    public var maxStreamsPerConnection: Int
+    /// A PEM file of certificate authorities to trust besides the system's, for an `https`
+    /// model server whose certificate a private CA signed (a self-hosted vLLM behind TLS, say);
+    /// `OPENAI_CA_FILE`, setting `provider.ca_file`. Default `nil`: the system's roots only.
+    /// Over TLS the provider offers HTTP/2 and uses it where the server accepts it.
+    public var caFile: String?
 
     /// Creates provider settings; with neither `baseURL` nor `apiKey` the offline model is used.
     public init(
         baseURL: String? = nil, apiKey: String? = nil, model: String = "gpt-4o", simulationDelay: Duration = .zero,
-        maxConnections: Int = 1_000, queueTimeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(10)
+        maxConnections: Int = 1_000, queueTimeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(10),
+        maxStreamsPerConnection: Int = 100, caFile: String? = nil
     ) {
         self.baseURL = baseURL
         self.apiKey = apiKey
@@ -48,6 +60,8 @@ public struct ProviderSettings: Sendable, Equatable {
         self.maxConnections = maxConnections
         self.queueTimeout = queueTimeout
         self.connectTimeout = connectTimeout
+        self.maxStreamsPerConnection = maxStreamsPerConnection
+        self.caFile = caFile
     }
 
     /// Whether a remote model server is used: `true` when a base URL or an API key is set,
@@ -65,7 +79,9 @@ extension ProviderSettings: CustomStringConvertible, CustomDebugStringConvertibl
         let key = apiKey == nil ? "nil" : URLCredentials.mask
         return "ProviderSettings(baseURL: \(url), apiKey: \(key), model: \"\(model)\", "
             + "simulationDelay: \(simulationDelay), maxConnections: \(maxConnections), "
-            + "queueTimeout: \(queueTimeout), connectTimeout: \(connectTimeout))"
+            + "queueTimeout: \(queueTimeout), connectTimeout: \(connectTimeout), "
+            + "maxStreamsPerConnection: \(maxStreamsPerConnection), "
+            + "caFile: \(caFile.map { "\"\($0)\"" } ?? "nil"))"
     }
 
     /// The same text as ``description``: the key is redacted here too.
@@ -83,6 +99,8 @@ extension ProviderSettings: CustomStringConvertible, CustomDebugStringConvertibl
                 "maxConnections": maxConnections,
                 "queueTimeout": queueTimeout,
                 "connectTimeout": connectTimeout,
+                "maxStreamsPerConnection": maxStreamsPerConnection,
+                "caFile": caFile as Any,
             ],
             displayStyle: .struct
         )

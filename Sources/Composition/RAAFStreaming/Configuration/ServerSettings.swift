@@ -29,24 +29,42 @@ public struct ServerSettings: Sendable, Equatable {
     /// empty: the peer of the connection is the client, and those headers are ignored.
     public var trustedProxies: [String]
 
+    /// This node's name in a cluster (when `REDIS_URL` is set): `RAAF_NODE_ID`, setting
+    /// `server.node_id`; letters, digits, `.`, `_`, `-` and `:`, at most 64. `nil` (the default)
+    /// names it by host name, process id and a random suffix (``StreamingSystem/nodeID``).
+    public var nodeID: String?
+
     /// Creates server settings; the grace defaults to 30 s, the rest to off.
     public init(
         shutdownGrace: Duration = .seconds(30),
+        nodeID: String? = nil,
         adminToken: String? = nil,
         adminPort: Int? = nil,
         trustedProxies: [String] = []
     ) {
         self.shutdownGrace = shutdownGrace
+        self.nodeID = nodeID
         self.adminToken = adminToken
         self.adminPort = adminPort
         self.trustedProxies = trustedProxies
+    }
+
+    static let nodeIDExpectation = "a name of letters, digits, '.', '_', '-' or ':', at most 64 characters"
+
+    /// `text` if it is a valid node id.
+    static func nodeID(_ text: String) -> String? {
+        guard !text.isEmpty, text.utf8.count <= 64 else { return nil }
+        let allowed = text.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-:".unicodeScalars.contains(scalar))
+        }
+        return allowed ? text : nil
     }
 }
 
 extension ServerSettings: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The settings with the admin token shown as `[redacted]`.
     public var description: String {
-        "ServerSettings(shutdownGrace: \(shutdownGrace), adminToken: \(maskedToken), "
+        "ServerSettings(shutdownGrace: \(shutdownGrace), nodeID: \(nodeID.map { "\"\($0)\"" } ?? "nil"), adminToken: \(maskedToken), "
             + "adminPort: \(adminPort.map(String.init) ?? "nil"), trustedProxies: \(trustedProxies))"
     }
 
@@ -59,6 +77,7 @@ extension ServerSettings: CustomStringConvertible, CustomDebugStringConvertible,
             self,
             children: [
                 "shutdownGrace": shutdownGrace,
+                "nodeID": nodeID as Any,
                 "adminToken": maskedToken,
                 "adminPort": adminPort as Any,
                 "trustedProxies": trustedProxies,

@@ -17,6 +17,10 @@ extension StreamingConfiguration {
         if let url = try reader.url(.redisURL, schemes: ["redis", "rediss"]) {
             config.background.redisURL = url
         }
+        if let value = try reader.integer(.redisPoolSize, .positive) { config.background.redisPoolSize = value }
+        if let node = try reader.parsed(.nodeID, ServerSettings.nodeIDExpectation, ServerSettings.nodeID) {
+            config.server.nodeID = node
+        }
         if let port = try reader.integer(.websocketPort, .port) { config.websocket.port = port }
         if let host = reader.text(.websocketHost) { config.websocket.host = host }
         if let value = try reader.integer(.websocketMaxConnections, .positive) {
@@ -118,6 +122,10 @@ extension StreamingConfiguration {
         {
             provider.connectTimeout = timeout
         }
+        if let value = try reader.integer(.openAIMaxStreamsPerConnection, .positive) {
+            provider.maxStreamsPerConnection = value
+        }
+        if let path = reader.text(.openAICAFile) { provider.caFile = path }
     }
 
     private func applyReplay(_ reader: EnvironmentReader, to streaming: inout StreamingSettings) throws {

@@ -86,6 +86,8 @@ extension StreamingConfiguration {
         check.integer("provider.max_connections", provider.maxConnections, .positive)
         check.duration("provider.queue_timeout", provider.queueTimeout, .positive)
         check.duration("provider.connect_timeout", provider.connectTimeout, .positive)
+        check.integer("provider.max_streams_per_connection", provider.maxStreamsPerConnection, .positive)
+        if let caFile = provider.caFile { check.text("provider.ca_file", caFile) }
 
         if let problem = check.firstProblem { throw problem }
     }

@@ -8,7 +8,7 @@ extension StreamingSystem {
         try SQLiteJobQueue(path: path, logger: logger)
     }
 
-    static func openRedisQueue(url: String, logger: Logger) throws -> any JobQueue {
-        try RedisJobQueue(url: url, logger: logger)
+    static func openRedisQueue(url: String, connections: Int, logger: Logger) throws -> any JobQueue {
+        try RedisJobQueue(url: url, connections: connections, logger: logger)
     }
 }

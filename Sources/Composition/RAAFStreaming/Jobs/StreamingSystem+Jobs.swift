@@ -21,7 +21,8 @@ extension StreamingSystem {
         case .sqlite(let path):
             return try Self.openSQLiteQueue(path: path, logger: logger(LogLabel.background))
         case .redis(let url):
-            return try Self.openRedisQueue(url: url, logger: logger(LogLabel.background))
+            return try Self.openRedisQueue(
+                url: url, connections: configuration.background.redisPoolSize, logger: logger(LogLabel.background))
         }
     }
 

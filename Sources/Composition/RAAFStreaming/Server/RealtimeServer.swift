@@ -54,6 +54,8 @@ public final class RealtimeServer: Sendable {
     public let metrics: StreamingMetrics
     /// The address the server binds to.
     public let host: String
+    /// This server as a node of a cluster (`REDIS_URL`), or `nil` for a single node.
+    public let cluster: ClusterNode?
 
     private let group: ServiceGroup
     private let listening: ListeningState
@@ -93,11 +95,13 @@ public final class RealtimeServer: Sendable {
     ) throws {
         let configuration = system.configuration
         let logger = system.logger(LogLabel.websocket)
-        let streams = Self.makeStreamService(system)
+        let cluster = try system.makeClusterNode()
+        let streams = Self.makeStreamService(system, cluster: cluster?.streams)
         let hub = ConnectionHub(
             options: Self.hubOptions(configuration.websocket),
             streams: streams,
             authenticate: authenticate ?? Self.tokenVerifier(configuration.websocket.authTokens),
+            broadcaster: cluster?.broadcaster,
             logger: logger
         )
         let chat = system.chatService(hub: hub, store: try chatStore ?? system.makeChatStore())
@@ -175,6 +179,7 @@ public final class RealtimeServer: Sendable {
         }
 
         self.system = system
+        self.cluster = cluster
         self.hub = hub
         self.adminListening = configuration.server.adminPort == nil ? nil : adminListening
         self.chat = chat
@@ -216,10 +221,12 @@ public final class RealtimeServer: Sendable {
         do {
             try await group.run()
         } catch {
+            await cluster?.streamLog.close()
             listening.ended(error)
             adminListening?.ended(error)
             throw error
         }
+        await cluster?.streamLog.close()
         listening.ended(nil)
         adminListening?.ended(nil)
     }
@@ -261,7 +268,7 @@ public final class RealtimeServer: Sendable {
 
     /// The stream service of `system`: its runner and pipeline, its agents by name, the replay
     /// limits of `streaming.*`.
-    static func makeStreamService(_ system: StreamingSystem) -> AgentStreamService {
+    static func makeStreamService(_ system: StreamingSystem, cluster: StreamCluster? = nil) -> AgentStreamService {
         let agents = system.agents
         let streaming = system.configuration.streaming
         return AgentStreamService(
@@ -274,6 +281,7 @@ public final class RealtimeServer: Sendable {
                 maxRetainedStreams: streaming.maxRetainedStreams,
                 maxActiveStreams: streaming.maxActiveStreams
             ),
+            cluster: cluster,
             logger: system.logger(LogLabel.streaming)
         )
     }

@@ -37,6 +37,9 @@ struct ServerFigures: Sendable {
             ]
         ]
         if let chat { sections["chat"] = Self.chatSection(chat.stats) }
+        if let broadcaster = hub.broadcaster {
+            sections["cluster"] = Self.clusterSection(broadcaster, log: hub.streams.cluster?.counters.stats)
+        }
         if let model = provider.requestStats { sections["model"] = ModelMetrics.statsSection(model) }
         let (queue, processor) = await jobFigures()
         if let queue {
@@ -62,6 +65,30 @@ struct ServerFigures: Sendable {
         return sections
     }
 
+    /// This node's view of the cluster: its id, its Redis connection, the channels it
+    /// receives, and the frames it published, relayed from other nodes, or could not write.
+    static func clusterSection(_ broadcaster: any Broadcaster, log: StreamLogStats?) -> JSONValue {
+        let stats = broadcaster.stats
+        var section: [String: JSONValue] = [
+            "node_id": .string(broadcaster.nodeID),
+            "redis_connected": .bool(stats.connected),
+            "subscriptions": .int(stats.subscriptions),
+            "published": .int(stats.published),
+            "pending": .int(stats.pending),
+            "relayed": .int(stats.relayed),
+            "dropped": .int(stats.dropped),
+            "disconnects": .int(stats.disconnects),
+        ]
+        if let log {
+            section["log_appends"] = .int(log.appends)
+            section["log_frames"] = .int(log.frames)
+            section["log_append_failures"] = .int(log.failures)
+            section["log_append_average_ms"] = .double(log.averageLatency.timeInterval * 1000)
+            section["log_append_max_ms"] = .double(log.maxLatency.timeInterval * 1000)
+        }
+        return .object(section)
+    }
+
     /// The chat figures with the Ruby gem's field names.
     static func chatSection(_ stats: ChatStats) -> JSONValue {
         [
@@ -84,7 +111,8 @@ struct ServerFigures: Sendable {
     func metricsText() async -> String {
         let (queue, processor) = await jobFigures()
         metrics.update(
-            hub: hub.stats, streams: hub.streams.stats, jobs: queue, processor: processor, model: provider.requestStats)
+            hub: hub.stats, streams: hub.streams.stats, jobs: queue, processor: processor, model: provider.requestStats,
+            log: hub.streams.cluster?.counters.stats)
         return metrics.exposition()
     }
 

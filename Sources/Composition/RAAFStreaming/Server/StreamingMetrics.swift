@@ -26,6 +26,7 @@ import Synchronization
 /// | `raaf_background_workers`, `raaf_background_active` | gauge | the background processor |
 /// | `raaf_background_processed_total` | counter | the background processor |
 /// | `raaf_model_*` (requests in flight, waiting, their waits, time to first token; ``ModelMetrics``) | gauge, counter | the model provider |
+/// | `raaf_cluster_*` (Redis connection, subscriptions, frames published and relayed, stream log appends and their latency; ``ClusterMetrics``) | gauge, counter | a cluster node |
 public final class StreamingMetrics: Sendable {
     /// The registry the metrics live in; add your own metrics to it to serve them on `/metrics` too.
     public let registry: PrometheusCollectorRegistry
@@ -47,6 +48,9 @@ public final class StreamingMetrics: Sendable {
     /// The model provider's metrics, made at the first scrape that has its figures.
     let modelMetrics: Mutex<ModelMetrics?>
 
+    /// A cluster node's metrics, made at the first scrape of a node.
+    let clusterMetrics: Mutex<ClusterMetrics?>
+
     /// Creates the metrics in `registry`.
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -60,6 +64,7 @@ public final class StreamingMetrics: Sendable {
         counters = Mutex([:])
         jobMetrics = Mutex(nil)
         modelMetrics = Mutex(nil)
+        clusterMetrics = Mutex(nil)
     }
 
     /// Sets every metric from the current figures.
@@ -67,12 +72,14 @@ public final class StreamingMetrics: Sendable {
     ///   - jobs: The job queue's figures, when the server has a queue.
     ///   - processor: The background processor's figures, when it has one.
     ///   - model: The model provider's request figures, when it reports them.
+    ///   - log: A cluster node's stream log appends (its channels are in `hub.cluster`).
     public func update(
         hub: ConnectionHubStats,
         streams: AgentStreamStats,
         jobs: JobQueueStats? = nil,
         processor: BackgroundProcessorStats? = nil,
-        model: ModelRequestStats? = nil
+        model: ModelRequestStats? = nil,
+        log: StreamLogStats? = nil
     ) {
         connections.record(hub.connections)
         channels.record(hub.channels)
@@ -107,6 +114,16 @@ public final class StreamingMetrics: Sendable {
                 return made
             }
             metrics.record(model)
+        }
+        if let cluster = hub.cluster {
+            current.merge(ClusterMetrics.totals(cluster, log: log)) { _, new in new }
+            let metrics = clusterMetrics.withLock { metrics in
+                if let metrics { return metrics }
+                let made = ClusterMetrics(factory: factory)
+                metrics = made
+                return made
+            }
+            metrics.record(cluster, log: log)
         }
         advance(to: current)
     }

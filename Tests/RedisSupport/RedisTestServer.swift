@@ -1,10 +1,11 @@
 import Foundation
 import Glibc
 import StreamingRedis
+import StreamingTestSupport
 import Synchronization
 
 /// A throwaway `redis-server` on a loopback port, with no persistence
-/// (`--save "" --appendonly no`).
+/// (`--save "" --appendonly no`, unless `appendOnly`).
 ///
 /// It runs under a small shell that reads a socket whose other end only this process
 /// holds: when the test process ends, however it ends (even by a crash), the socket closes
@@ -18,15 +19,18 @@ public final class RedisTestServer: Sendable {
     public let port: Int
     /// The password the server requires, if any.
     public let password: String?
+    /// Where it keeps its files, when given one.
+    public let directory: String?
     public var url: String { "redis://\(password.map { ":\($0)@" } ?? "")127.0.0.1:\(port)" }
     /// Our end of the shell's standard input, until closed.
     private let lifeline: Mutex<Int32?>
     private let exited: Flag
     private let logPath: String
 
-    private init(port: Int, password: String?, lifeline: Int32, exited: Flag, logPath: String) {
+    private init(port: Int, password: String?, directory: String?, lifeline: Int32, exited: Flag, logPath: String) {
         self.port = port
         self.password = password
+        self.directory = directory
         self.lifeline = Mutex(lifeline)
         self.exited = exited
         self.logPath = logPath
@@ -34,15 +38,21 @@ public final class RedisTestServer: Sendable {
 
     /// Starts a server on `port` (a free one when `nil`) and waits until it answers PING.
     /// `password` sets `requirepass`; `directory` is where `SHUTDOWN SAVE` writes (and a
-    /// later start reads) `dump.rdb`.
-    public static func start(port: Int? = nil, password: String? = nil, directory: String? = nil) async throws -> RedisTestServer {
-        guard port == nil else { return try await start(exactly: port!, password: password, directory: directory) }
+    /// later start reads) `dump.rdb`; `appendOnly` turns on the append-only file there, so a
+    /// server killed with SIGKILL comes back with every acknowledged write.
+    public static func start(
+        port: Int? = nil, password: String? = nil, directory: String? = nil, appendOnly: Bool = false
+    ) async throws -> RedisTestServer {
+        guard port == nil else {
+            return try await start(exactly: port!, password: password, directory: directory, appendOnly: appendOnly)
+        }
         // A free port can be taken by a parallel test before redis-server binds it: then
         // redis-server exits at once, and another free port is tried.
         var attempt = 1
         while true {
             do {
-                return try await start(exactly: try Loopback.freePort(), password: password, directory: directory)
+                return try await start(
+                    exactly: try Loopback.freePort(), password: password, directory: directory, appendOnly: appendOnly)
             } catch RedisTestError.exitedAtStart(let log) {
                 guard attempt < 3 else { throw RedisTestError.didNotStart(log: log) }
                 attempt += 1
@@ -50,12 +60,15 @@ public final class RedisTestServer: Sendable {
         }
     }
 
-    private static func start(exactly port: Int, password: String?, directory: String?) async throws -> RedisTestServer {
+    private static func start(exactly port: Int, password: String?, directory: String?, appendOnly: Bool) async throws
+        -> RedisTestServer
+    {
         guard let redis = ChildProcess.find("redis-server") else { throw RedisTestError.notInstalled }
         let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("raaf-redis-\(port)-\(UUID().uuidString.prefix(8)).log").path
         let arguments = [
             "/bin/sh", "-c", #""$0" "$@" & pid=$!; read -r _; kill -9 "$pid" 2>/dev/null; wait "$pid""#,
-            redis.path, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            redis.path, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", appendOnly ? "yes" : "no",
+            "--appendfsync", "always",
             "--daemonize", "no", "--logfile", "",
         ] + (password.map { ["--requirepass", $0] } ?? []) + (directory.map { ["--dir", $0] } ?? [])
         let (pid, lifeline) = try spawn(arguments, logPath: logPath)
@@ -65,7 +78,7 @@ public final class RedisTestServer: Sendable {
             while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
             exited.set()
         }
-        let server = RedisTestServer(port: port, password: password, lifeline: lifeline, exited: exited, logPath: logPath)
+        let server = RedisTestServer(port: port, password: password, directory: directory, lifeline: lifeline, exited: exited, logPath: logPath)
         let probe = RedisConnection(configuration: RedisConfiguration(
             port: port, password: password, connectTimeout: .seconds(1), commandTimeout: .seconds(1)
         ))
@@ -104,6 +117,13 @@ public final class RedisTestServer: Sendable {
         closeLifeline()
         try? await waitUntil(timeout: .seconds(10), "redis-server on port \(port) to exit") { self.exited.isSet }
         try? FileManager.default.removeItem(atPath: logPath)
+    }
+
+    /// Kills the server with SIGKILL (through the lifeline), as a crash would, and waits for
+    /// its end: only what it had written to its append-only file survives.
+    public func kill() async {
+        closeLifeline()
+        try? await waitUntil(timeout: .seconds(10), "redis-server on port \(port) to exit") { self.exited.isSet }
     }
 
     /// Closes the lifeline and waits (briefly) for the shell to end: for the end of the

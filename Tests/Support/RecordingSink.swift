@@ -8,10 +8,15 @@ import Synchronization
 /// `capacity` bounds how many frames it holds, like a transport's outbound buffer: once it
 /// holds that many, `send` drops the frame and returns `false`. After `close`, every `send`
 /// fails, as a closing transport's does.
-final class RecordingSink: ConnectionSink {
-    struct Close: Sendable, Hashable {
-        var code: CloseCode
-        var reason: String
+public final class RecordingSink: ConnectionSink {
+    public struct Close: Sendable, Hashable {
+        public var code: CloseCode
+        public var reason: String
+
+        public init(code: CloseCode, reason: String) {
+            self.code = code
+            self.reason = reason
+        }
     }
 
     private struct State {
@@ -23,9 +28,9 @@ final class RecordingSink: ConnectionSink {
 
     private let state = Mutex(State())
 
-    init() {}
+    public init() {}
 
-    func send(_ frame: OutboundFrame) -> Bool {
+    public func send(_ frame: OutboundFrame) -> Bool {
         state.withLock { state in
             guard state.closes.isEmpty, state.frames.count < state.capacity else { return false }
             state.frames.append(frame)
@@ -33,57 +38,57 @@ final class RecordingSink: ConnectionSink {
         }
     }
 
-    func close(code: CloseCode, reason: String) {
+    public func close(code: CloseCode, reason: String) {
         state.withLock { $0.closes.append(Close(code: code, reason: reason)) }
     }
 
-    func ping() {
+    public func ping() {
         state.withLock { $0.pings += 1 }
     }
 
     /// The most frames the sink holds; `send` fails beyond it.
-    var capacity: Int {
+    public var capacity: Int {
         get { state.withLock { $0.capacity } }
         set { state.withLock { $0.capacity = newValue } }
     }
 
     /// Makes the buffer full: every further `send` fails until `capacity` is raised.
-    func fill() { state.withLock { $0.capacity = $0.frames.count } }
+    public func fill() { state.withLock { $0.capacity = $0.frames.count } }
 
     /// Makes room again.
-    func makeRoom() { capacity = .max }
+    public func makeRoom() { capacity = .max }
 
     /// The frames received, as the transport would write them.
-    var frames: [OutboundFrame] { state.withLock { $0.frames } }
+    public var frames: [OutboundFrame] { state.withLock { $0.frames } }
 
     /// The frames received, parsed.
-    var messages: [JSONValue] {
+    public var messages: [JSONValue] {
         frames.map { frame in
             (try? JSONValue(parsing: frame.text)) ?? .string("unparsable frame: \(frame.text)")
         }
     }
 
     /// The parsed frames of `type`.
-    func messages(ofType type: String) -> [JSONValue] {
+    public func messages(ofType type: String) -> [JSONValue] {
         messages.filter { $0["type"]?.stringValue == type }
     }
 
     /// The last parsed frame.
-    var last: JSONValue? { messages.last }
+    public var last: JSONValue? { messages.last }
 
     /// The `error` frames' codes.
-    var errorCodes: [String] { messages(ofType: "error").compactMap { $0["code"]?.stringValue } }
+    public var errorCodes: [String] { messages(ofType: "error").compactMap { $0["code"]?.stringValue } }
 
     /// The close codes the hub asked for.
-    var closes: [Close] { state.withLock { $0.closes } }
+    public var closes: [Close] { state.withLock { $0.closes } }
 
     /// The close code, once closed.
-    var closeCode: CloseCode? { closes.first?.code }
+    public var closeCode: CloseCode? { closes.first?.code }
 
-    var pings: Int { state.withLock { $0.pings } }
+    public var pings: Int { state.withLock { $0.pings } }
 
     /// Forgets the frames so far (the greeting, say), as if the client had read them.
-    func clear() {
+    public func clear() {
         state.withLock { $0.frames.removeAll() }
     }
 }

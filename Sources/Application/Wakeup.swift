@@ -2,9 +2,10 @@ import Synchronization
 
 /// Wakes the one task that waits on it; a wake while nobody waits is kept for the next wait.
 ///
-/// The chat service's store writer and typing sweep sleep on one each, so a handler (which
-/// must not wait) can tell them there is work with a cheap, non-blocking call.
-final class Wakeup: Sendable {
+/// The chat service's store writer and typing sweep, and a cluster broadcaster's publisher,
+/// sleep on one each, so a handler (which must not wait) can tell them there is work with a
+/// cheap, non-blocking call.
+public final class Wakeup: Sendable {
     private struct State {
         var pending = false
         var waiter: CheckedContinuation<Void, Never>?
@@ -12,10 +13,10 @@ final class Wakeup: Sendable {
 
     private let state = Mutex(State())
 
-    init() {}
+    public init() {}
 
     /// Wakes the waiter, or the next one to wait.
-    func wake() {
+    public func wake() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard let waiter = state.waiter else {
                 state.pending = true
@@ -32,7 +33,7 @@ final class Wakeup: Sendable {
     /// - Parameter cancellable: Whether cancelling the waiting task also ends the wait. The
     ///   store writer waits without it: it must keep draining writes while the service's
     ///   answers, cancelled at shutdown, still post their last messages.
-    func wait(cancellable: Bool) async {
+    public func wait(cancellable: Bool) async {
         if cancellable {
             await withTaskCancellationHandler {
                 await park(cancellable: true)

@@ -1,0 +1,262 @@
+import Logging
+import StreamingApplication
+import StreamingDomain
+import Synchronization
+
+/// A ``StreamLog`` in Redis: a Redis Stream per agent stream, with a hash of its record and a
+/// lease key, changed only by the atomic scripts of ``StreamLogScripts``. Appends of a batch
+/// are one round trip (one `EVALSHA`), which also publishes the batch to the stream's
+/// followers on every node.
+///
+/// Connections: commands go through a ``RedisConnectionPool`` (`REDIS_POOL_SIZE`); follows
+/// and cancel requests use one Pub/Sub connection of its own (``RedisSubscriber``), which
+/// reconnects and subscribes again by itself. What Pub/Sub misses while it reconnects,
+/// followers read from the log (the mirror's watch notices the record moved on).
+public final class RedisStreamLog: StreamLog {
+    public let options: StreamLogOptions
+    private let pool: RedisConnectionPool
+    private let subscriber: RedisSubscriber
+    private let namespace: String
+    private let routes: Routes
+
+    /// Followers and cancel listeners by Pub/Sub channel; shared with the subscriber's handler.
+    private final class Routes: Sendable {
+        struct State {
+            var followers: [String: [Int: AsyncStream<[StreamFrame]>.Continuation]] = [:]
+            var cancels: [String: [Int: AsyncStream<String>.Continuation]] = [:]
+            var nextID = 0
+        }
+
+        let state = Mutex(State())
+
+        func deliver(channel: String, payload: [UInt8]) {
+            let (followers, cancels) = state.withLock { state in
+                (Array(state.followers[channel, default: [:]].values), Array(state.cancels[channel, default: [:]].values))
+            }
+            if !followers.isEmpty, let frames = RedisStreamLog.decodeBatch(payload) {
+                for follower in followers { follower.yield(frames) }
+            }
+            if !cancels.isEmpty {
+                let id = String(decoding: payload, as: UTF8.self)
+                for listener in cancels { listener.yield(id) }
+            }
+        }
+    }
+
+    /// A log on the server of `configuration`, in `namespace`, with `connections` pooled
+    /// connections for commands. Nothing connects until it is used.
+    public init(
+        configuration: RedisConfiguration, namespace: String = "raaf", options: StreamLogOptions = StreamLogOptions(),
+        connections: Int = 4, logger: Logger
+    ) {
+        self.options = options
+        self.namespace = namespace
+        self.pool = RedisConnectionPool(configuration: configuration, size: connections, name: "raaf-streams")
+        let routes = Routes()
+        self.routes = routes
+        self.subscriber = RedisSubscriber(configuration: configuration, name: "raaf-redis-log", logger: logger) {
+            channel, payload in
+            routes.deliver(channel: String(decoding: channel, as: UTF8.self), payload: payload)
+        }
+        subscriber.start()
+    }
+
+    /// Stops the Pub/Sub connection and closes the pool.
+    public func close() async {
+        await subscriber.stop()
+        await pool.close()
+    }
+
+    // MARK: Keys
+
+    private func keys(_ id: String) -> (meta: String, log: String, lease: String) {
+        let base = "\(namespace):st:{\(id)}"
+        return (base + ":meta", base + ":log", base + ":lease")
+    }
+
+    private func channel(_ id: String) -> String { "\(namespace):st:\(id)" }
+    private func nodeChannel(_ node: String) -> String { "\(namespace):node:\(node)" }
+
+    private static func milliseconds(_ duration: Duration) -> String {
+        String(max(1, Int((duration.timeInterval * 1000).rounded(.up))))
+    }
+
+    private var expiry: Duration { options.lease + options.retention }
+
+    // MARK: StreamLog
+
+    public func create(_ record: StreamRecord) async throws -> Bool {
+        let keys = keys(record.id)
+        let command = StreamLogScripts.create.command(
+            keys: [keys.meta, keys.lease],
+            arguments: [
+                record.node, record.agentName, record.input, record.owner ?? "", record.owner == nil ? "0" : "1",
+                Self.milliseconds(options.lease), Self.milliseconds(expiry),
+            ])
+        let reply = try await pool.withConnection { try await $0.evaluate(StreamLogScripts.create, command) }
+        return reply.integer == 1
+    }
+
+    public func append(_ frames: [StreamFrame], to id: String, node: String, final: Bool) async throws {
+        let keys = keys(id)
+        var command = StreamLogScripts.append.command(
+            keys: [keys.meta, keys.log, keys.lease],
+            arguments: [
+                node, Self.milliseconds(options.lease), Self.milliseconds(expiry), String(options.maxFrames),
+                final ? "1" : "0", Self.milliseconds(options.retention), channel(id),
+            ])
+        for frame in frames {
+            command.append(frame.seq)
+            command.append(frame.type)
+            command.append(frame.frame.bytes)
+        }
+        let reply = try await pool.withConnection { try await $0.evaluate(StreamLogScripts.append, command) }
+        try Self.check(reply, id: id)
+    }
+
+    public func renew(_ id: String, node: String) async throws {
+        let keys = keys(id)
+        let command = StreamLogScripts.renew.command(
+            keys: [keys.meta, keys.log, keys.lease],
+            arguments: [node, Self.milliseconds(options.lease), Self.milliseconds(expiry)])
+        let reply = try await pool.withConnection { try await $0.evaluate(StreamLogScripts.renew, command) }
+        try Self.check(reply, id: id)
+    }
+
+    private static func check(_ reply: RedisReply, id: String) throws {
+        switch reply.integer {
+        case -1: throw StreamLogError.fenced(id)
+        case -2: throw StreamLogError.missing(id)
+        case .some: return
+        case nil: throw StreamingError.protocol("stream log: unexpected reply \(reply)")
+        }
+    }
+
+    public func record(_ id: String) async throws -> StreamRecord? {
+        let keys = keys(id)
+        let replies = try await pool.pipeline([RedisCommand("HGETALL", keys.meta), RedisCommand("EXISTS", keys.lease)])
+        guard let fields = try replies[0].checked("HGETALL").array, !fields.isEmpty else { return nil }
+        var values: [String: String] = [:]
+        for index in stride(from: 0, to: fields.count - 1, by: 2) {
+            if let key = fields[index].string, let value = fields[index + 1].string { values[key] = value }
+        }
+        guard let node = values["node"], let state = values["state"] else { return nil }
+        let finished = state == "finished"
+        return StreamRecord(
+            id: id, agentName: values["agent"] ?? "", input: values["input"] ?? "", owner: values["owner"], node: node,
+            lastSeq: Int(values["last_seq"] ?? "") ?? 0, isFinished: finished,
+            isLeased: !finished && replies[1].integer == 1)
+    }
+
+    public func frames(of id: String, after seq: Int, limit: Int) async throws -> [StreamFrame] {
+        let reply = try await pool.send(RedisCommand("XRANGE", keys(id).log, "(0-\(seq)", "+", "COUNT", String(max(1, limit))))
+        guard let entries = try reply.checked("XRANGE").array else { return [] }
+        return entries.compactMap { entry -> StreamFrame? in
+            guard let parts = entry.array, parts.count == 2, let entryID = parts[0].string,
+                let seq = Int(entryID.dropFirst(2)), let fields = parts[1].array, fields.count == 4,
+                let type = fields[1].string, let bytes = fields[3].bytes
+            else { return nil }
+            return StreamFrame(seq: seq, type: type, frame: OutboundFrame(bytes: bytes))
+        }
+    }
+
+    public func markLost(_ id: String, expectedLastSeq: Int, frame: StreamFrame) async throws -> Bool {
+        let keys = keys(id)
+        var command = StreamLogScripts.markLost.command(
+            keys: [keys.meta, keys.log, keys.lease], arguments: [String(expectedLastSeq), String(frame.seq), frame.type])
+        command.append(frame.frame.bytes)
+        command.append(Self.milliseconds(options.retention))
+        command.append(options.maxFrames)
+        command.append(channel(id))
+        let reply = try await pool.withConnection { try await $0.evaluate(StreamLogScripts.markLost, command) }
+        return reply.integer == 1
+    }
+
+    public func follow(_ id: String) async throws -> AsyncStream<[StreamFrame]> {
+        let channel = channel(id)
+        let (stream, continuation) = AsyncStream<[StreamFrame]>.makeStream()
+        let key = routes.state.withLock { state in
+            state.nextID += 1
+            state.followers[channel, default: [:]][state.nextID] = continuation
+            return state.nextID
+        }
+        continuation.onTermination = { [routes, subscriber] _ in
+            let last = routes.state.withLock { state -> Bool in
+                state.followers[channel]?[key] = nil
+                guard state.followers[channel]?.isEmpty == true else { return false }
+                state.followers[channel] = nil
+                return true
+            }
+            if last { subscriber.unsubscribe(channel) }
+        }
+        try await subscribe(channel)
+        return stream
+    }
+
+    public func requestCancel(_ id: String, on node: String) async throws {
+        var command = RedisCommand("PUBLISH", nodeChannel(node))
+        command.append(id)
+        _ = try await pool.send(command).checked("PUBLISH")
+    }
+
+    public func cancelRequests(for node: String) async throws -> AsyncStream<String> {
+        let channel = nodeChannel(node)
+        let (stream, continuation) = AsyncStream<String>.makeStream()
+        let key = routes.state.withLock { state in
+            state.nextID += 1
+            state.cancels[channel, default: [:]][state.nextID] = continuation
+            return state.nextID
+        }
+        continuation.onTermination = { [routes, subscriber] _ in
+            let last = routes.state.withLock { state -> Bool in
+                state.cancels[channel]?[key] = nil
+                guard state.cancels[channel]?.isEmpty == true else { return false }
+                state.cancels[channel] = nil
+                return true
+            }
+            if last { subscriber.unsubscribe(channel) }
+        }
+        try await subscribe(channel)
+        return stream
+    }
+
+    /// Subscribes the Pub/Sub connection to `channel` and waits until it holds (or 10 s).
+    private func subscribe(_ channel: String) async throws {
+        let ready = OneWaySignal()
+        if subscriber.subscribe(channel, whenReady: { ready.set() }) { return }
+        let confirmed = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await ready.wait()
+                return ready.isSet
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(10))
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        guard confirmed else {
+            throw StreamingError.connection("Redis did not confirm the subscription to \(channel)")
+        }
+    }
+
+    /// Splits a published batch (`<seq> <type> <length>\n<frame>` repeated); `nil` if malformed.
+    static func decodeBatch(_ payload: [UInt8]) -> [StreamFrame]? {
+        var frames: [StreamFrame] = []
+        var index = payload.startIndex
+        while index < payload.endIndex {
+            guard let newline = payload[index...].firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+            let header = payload[index..<newline].split(separator: UInt8(ascii: " "))
+            guard header.count == 3, let seq = Int(String(decoding: header[0], as: UTF8.self)),
+                let length = Int(String(decoding: header[2], as: UTF8.self)), length >= 0,
+                newline + 1 + length <= payload.endIndex
+            else { return nil }
+            let body = Array(payload[(newline + 1)..<(newline + 1 + length)])
+            frames.append(StreamFrame(seq: seq, type: String(decoding: header[1], as: UTF8.self), frame: OutboundFrame(bytes: body)))
+            index = newline + 1 + length
+        }
+        return frames
+    }
+}
