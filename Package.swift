@@ -321,7 +321,7 @@ let package = Package(
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
-            exclude: ["Interop"],
+            exclude: ["Interop", "Browser"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -36,6 +36,14 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt_install "${missing[@]}"
 fi
 
+# The reverse-proxy test (Tests/CLITests/ServeBehindProxyTests.swift) puts Debian's nginx in
+# front of `serve`. Best effort: without it that test is reported as skipped, with the reason.
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+    echo "install-deps: installing nginx-light for the reverse-proxy test"
+    apt_install nginx-light \
+        || echo "install-deps: could not install nginx-light; the reverse-proxy test will be skipped" >&2
+fi
+
 # The chat page's browser test (Tests/WebSocketTests/Interop/chat_browser.py) drives headless
 # Chromium through chromedriver. Chromium is large: RAAF_BROWSER_TESTS=0 leaves it out.
 # Best effort: without them the browser test is reported as skipped, with the reason.

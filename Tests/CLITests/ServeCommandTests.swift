@@ -41,7 +41,8 @@ struct ServeCommandTests {
         let stream = try await HTTPClient.shared.execute(post, timeout: .seconds(30))
         #expect(stream.status == .ok)
         let events = String(buffer: try await stream.body.collect(upTo: 1 << 20))
-        #expect(events.hasPrefix("id: 1\nevent: response_chunk\ndata: {"))
+        // The retry field first (issue 17), then the first frame.
+        #expect(events.hasPrefix("retry: 2000\n\nid: 1\nevent: response_chunk\ndata: {"))
         #expect(events.contains("\nevent: complete\n"))
 
         child.send(signal)

@@ -91,6 +91,11 @@ extension ConnectionHub {
                 guard self.streams.cancel(stream.id) else {
                     throw ProtocolFailure(.notFound, "stream \"\(id)\" is not running", streamID: id)
                 }
+                // A follower hears the stream's final `error` frame (`cancelled`); anyone else
+                // (another connection of the same identity, one that never resumed it) is answered here.
+                if !connection.state.withLock({ $0.streams.contains(stream.id) }) {
+                    self.send(ServerFrame.cancelled(id: stream.id), to: connection)
+                }
             }
         case .resume(let id, let afterSeq):
             try withOwnedStream(id, by: connection, request: message.type) { stream throws(ProtocolFailure) in

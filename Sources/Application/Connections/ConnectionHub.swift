@@ -127,7 +127,9 @@ public final class ConnectionHub: Sendable {
         }
         guard admitted else { return nil }
         send(
-            ServerFrame.connected(connection.id, identity: info.identity, authenticationRequired: requiresAuthentication),
+            ServerFrame.connected(
+                connection.id, identity: info.identity, authenticationRequired: requiresAuthentication,
+                clientAddress: info.remoteAddress),
             to: connection
         )
         for hook in hooks.withLock({ $0.connect }) { hook(connection) }

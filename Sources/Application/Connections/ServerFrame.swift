@@ -4,14 +4,27 @@ import StreamingDomain
 ///
 /// Each returns an ``OutboundFrame`` encoded once, ready to hand to any number of connections.
 public enum ServerFrame {
-    /// `{"type":"connected","client_id":ID,"authenticated":BOOL}`: the first frame on every connection.
-    public static func connected(_ id: ConnectionID, identity: String?, authenticationRequired: Bool) -> OutboundFrame {
+    /// `{"type":"connected","client_id":ID,"authenticated":BOOL}`: the first frame on every connection;
+    /// `client_address` when the transport knows it (behind trusted proxies, the address they forwarded).
+    public static func connected(
+        _ id: ConnectionID, identity: String?, authenticationRequired: Bool, clientAddress: String? = nil
+    ) -> OutboundFrame {
         encode { writer in
             writer.field("type", "connected")
             writer.field("client_id", id.rawValue)
             writer.field("authenticated", identity != nil)
             writer.field("authentication_required", authenticationRequired)
             if let identity { writer.field("identity", identity) }
+            if let clientAddress { writer.field("client_address", clientAddress) }
+        }
+    }
+
+    /// `{"type":"cancelled","id":ID}`: the answer to a `cancel` sent by a connection that does
+    /// not follow the stream (its followers get the stream's final `error` frame instead).
+    public static func cancelled(id: String) -> OutboundFrame {
+        encode { writer in
+            writer.field("type", "cancelled")
+            writer.field("id", id)
         }
     }
 

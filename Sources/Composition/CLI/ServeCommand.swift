@@ -5,8 +5,17 @@ import RAAFStreaming
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve agent streams over HTTP (Server-Sent Events) with /health, /stats and /metrics.",
+        abstract: "Serve agents in real time: WebSocket, Server-Sent Events, the chat page, health, stats, metrics.",
         discussion: """
+            What it serves, on one port: the WebSocket protocol at /ws (WEBSOCKET_PATH: agent \
+            streams, channels, chat rooms; docs/PROTOCOL.md); Server-Sent Events at \
+            POST /v1/agents/NAME/stream (start a stream) and GET /v1/streams/ID (follow or \
+            resume one, after Last-Event-ID); the chat page at /; /health (liveness) and \
+            /health/ready (readiness); /stats (JSON figures) and /metrics (Prometheus), which \
+            ADMIN_TOKEN guards and ADMIN_PORT moves to a port of their own. Browser apps on \
+            other origins may call it when WEBSOCKET_ALLOWED_ORIGINS allows them (any when unset); \
+            behind a reverse proxy, TRUSTED_PROXIES names the proxies whose X-Forwarded-For is believed.
+
             Prints "listening on URL" and "chat page: URL" on standard output once the port is \
             bound, then serves until SIGINT or SIGTERM, then drains: new connections and streams \
             are refused (/health/ready answers 503), idle WebSocket clients are closed with 1012, \
@@ -38,6 +47,7 @@ struct ServeCommand: AsyncParsableCommand {
                     group.addTask { try await server.run() }
                     try await server.waitUntilListening()
                     Terminal.write("listening on \(server.url ?? "")\nchat page: \(Self.chatPage(of: server))\n")
+                    if let admin = server.adminURL { Terminal.write("admin endpoints (/stats, /metrics, /health) on \(admin)\n") }
                 }
             } catch {
                 Terminal.error("the server failed: \(error)")

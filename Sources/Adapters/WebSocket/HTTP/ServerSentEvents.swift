@@ -61,32 +61,73 @@ enum ServerSentEvents {
         buffer.writeString("\n")
     }
 
+    /// The comment written while a response has nothing else to say: every SSE client
+    /// ignores it, every proxy counts it as traffic.
+    static let keepAliveComment = ByteBuffer(string: ": keep-alive\n\n")
+
+    /// The first bytes of every event-stream response: `retry: MILLISECONDS` (how long an
+    /// `EventSource` waits before it reconnects), or an empty comment. Written at once, so
+    /// the status and headers reach the client before the first frame.
+    static func preamble(retry: Duration?) -> ByteBuffer {
+        guard let retry else { return ByteBuffer(string: ":\n\n") }
+        let milliseconds = retry.components.seconds * 1000 + retry.components.attoseconds / 1_000_000_000_000_000
+        return ByteBuffer(string: "retry: \(max(0, milliseconds))\n\n")
+    }
+
     /// A response body that writes every frame after `seq` as it comes, flushing each,
     /// and ends after the stream's `complete` or `error` frame.
+    ///
+    /// It starts with ``preamble(retry:)``, and whenever nothing was written for `keepAlive`
+    /// (a model that thinks) it writes ``keepAliveComment``, so that a proxy or load balancer
+    /// with an idle timeout keeps the response open.
     ///
     /// The run does not depend on the reader: when the client goes away this body ends, and
     /// the stream keeps running for whoever resumes it. With the request's `channel`, it ends
     /// as soon as the connection closes; without, at the first write after that.
-    static func body(_ stream: AgentStream, after seq: Int, channel: (any Channel)?) -> ResponseBody {
+    static func body(
+        _ stream: AgentStream, after seq: Int, channel: (any Channel)?, keepAlive: Duration?, retry: Duration?
+    ) -> ResponseBody {
         ResponseBody { writer in
             let gone = if let channel { await ClientGoneWatcher.signal(of: channel) } else { OneWaySignal?.none }
+            let silence = SilenceWatch(interval: keepAlive)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 // A reader parked for the next frame wakes up when its client goes.
                 if let gone {
                     group.addTask {
                         await gone.wait()
-                        if gone.isSet { stream.wakeReaders() }
+                        if gone.isSet {
+                            silence.interrupt()
+                            stream.wakeReaders()
+                        }
                     }
                 }
+                if keepAlive != nil {
+                    group.addTask { await silence.run(waking: stream) }
+                }
                 defer { group.cancelAll() }
-                let frames = gone.map { stream.frames(after: seq, until: $0) } ?? stream.frames(after: seq)
-                do {
-                    for try await frame in frames {
-                        try await writer.write(event(frame))
+                try await writer.write(preamble(retry: retry))
+                silence.wrote()
+                var cursor = seq
+                reading: while true {
+                    // Taken before the check of `gone`: its watcher interrupts the current silence.
+                    let silent = silence.signal
+                    if gone?.isSet == true { break }
+                    do {
+                        for try await frame in stream.frames(after: cursor, until: silent) {
+                            try await writer.write(event(frame))
+                            silence.wrote()
+                            cursor = frame.seq
+                        }
+                    } catch let error as StreamingError {
+                        // The replay buffer dropped frames this reader still needed: say so and end.
+                        try await writer.write(failure(ProtocolFailure(.notFound, error.description, streamID: stream.id)))
+                        break reading
                     }
-                } catch let error as StreamingError {
-                    // The replay buffer dropped frames this reader still needed: say so and end.
-                    try await writer.write(failure(ProtocolFailure(.notFound, error.description, streamID: stream.id)))
+                    // Frames end at the stream's end, or early when the response fell silent
+                    // (then a keep-alive, and on) or its client went.
+                    guard silent.isSet, gone?.isSet != true else { break }
+                    try await writer.write(keepAliveComment)
+                    silence.rearm()
                 }
                 // The client went away: end the exchange (Hummingbird closes the connection).
                 if gone?.isSet == true { throw ClientGone() }

@@ -13,8 +13,11 @@ import StreamingDomain
 /// | `GET /health` | with ``Options/health``: every component's state and latency, 200 when the required ones work, 503 naming the failing ones; else `{"status":"ok"}` |
 /// | `GET /health/live` | `{"status":"ok"}` while the process answers (liveness) |
 /// | `GET /health/ready` | `{"status":"ready"}`; 503 `{"status":"draining"}` once a shutdown began, 503 `{"status":"failing","failing":[...]}` when a required component fails (readiness) |
-/// | `GET /stats` | the hub's figures as JSON, plus ``Options/extraStats`` |
-/// | `GET /metrics` | ``Options/metrics``'s Prometheus text, when set |
+/// | `GET /stats` | the hub's figures as JSON, plus ``Options/extraStats`` (``Options/adminToken`` guards it) |
+/// | `GET /metrics` | ``Options/metrics``'s Prometheus text, when set (``Options/adminToken`` guards it) |
+///
+/// An event-stream response starts at once with a `retry:` field (``Options/retry``) and
+/// carries a `: keep-alive` comment whenever it has been silent for ``Options/keepAlive``.
 ///
 /// ```swift
 /// let router = Router()
@@ -47,19 +50,38 @@ public struct StreamingHTTPRoutes: Sendable {
         /// Checks the server's components for `/health` and `/health/ready`; without it
         /// `/health` only says the process answers.
         public var health: HealthChecker?
+        /// How long an event-stream response may stay silent before the server writes a
+        /// `: keep-alive` comment (`streaming.sse_keepalive`); `nil` writes none. Keep it below
+        /// the idle timeout of every proxy in front of the server (nginx: 60 s by default).
+        public var keepAlive: Duration?
+        /// The `retry:` field at the start of every event-stream response: how long a browser
+        /// `EventSource` waits before it reconnects; `nil` sends none (browsers then wait about 3 s).
+        public var retry: Duration?
+        /// The bearer token `/stats` and `/metrics` require (`ADMIN_TOKEN`); `nil` leaves them open.
+        public var adminToken: String?
+        /// The proxies whose `Forwarded` / `X-Forwarded-For` name the client (`TRUSTED_PROXIES`).
+        public var trustedProxies: TrustedProxies
 
         public init(
             enableSSE: Bool = true,
             maxRequestBodySize: Int = 1 << 20,
             extraStats: (@Sendable () async -> [String: JSONValue])? = nil,
             metrics: (@Sendable () async -> String)? = nil,
-            health: HealthChecker? = nil
+            health: HealthChecker? = nil,
+            keepAlive: Duration? = .seconds(15),
+            retry: Duration? = .seconds(2),
+            adminToken: String? = nil,
+            trustedProxies: TrustedProxies = TrustedProxies()
         ) {
             self.enableSSE = enableSSE
             self.maxRequestBodySize = maxRequestBodySize
             self.extraStats = extraStats
             self.metrics = metrics
             self.health = health
+            self.keepAlive = keepAlive
+            self.retry = retry
+            self.adminToken = adminToken
+            self.trustedProxies = trustedProxies
         }
     }
 
@@ -71,6 +93,8 @@ public struct StreamingHTTPRoutes: Sendable {
 
     static let lastEventIDHeader = HTTPField.Name("Last-Event-ID")!
     static let accelBufferingHeader = HTTPField.Name("X-Accel-Buffering")!
+    static let forwardedHeader = HTTPField.Name("Forwarded")!
+    static let forwardedForHeader = HTTPField.Name("X-Forwarded-For")!
 
     public let hub: ConnectionHub
     public let options: Options
@@ -80,16 +104,27 @@ public struct StreamingHTTPRoutes: Sendable {
         self.options = options
     }
 
-    /// Adds the routes to `router`.
+    /// Adds every route to `router`: ``registerStreams(on:)``, ``registerHealth(on:)`` and
+    /// ``registerAdmin(on:)``.
     public func register<Context: RequestContext>(on router: some RouterMethods<Context>) {
-        if options.enableSSE {
-            router.post("/v1/agents/:name/stream") { request, context in
-                await respond { try await startStream(request, context) }
-            }
-            router.get("/v1/streams/:id") { request, context in
-                await respond { try await followStream(request, context) }
-            }
+        registerStreams(on: router)
+        registerHealth(on: router)
+        registerAdmin(on: router)
+    }
+
+    /// Adds the Server-Sent Events routes (unless ``Options/enableSSE`` is off).
+    public func registerStreams<Context: RequestContext>(on router: some RouterMethods<Context>) {
+        guard options.enableSSE else { return }
+        router.post("/v1/agents/:name/stream") { request, context in
+            await respond { try await startStream(request, context) }
         }
+        router.get("/v1/streams/:id") { request, context in
+            await respond { try await followStream(request, context) }
+        }
+    }
+
+    /// Adds `/health` and `/health/ready`, which are always open.
+    public func registerHealth<Context: RequestContext>(on router: some RouterMethods<Context>) {
         router.get("/health") { _, _ in
             guard let health = options.health else { return JSONResponse.response { $0.field("status", "ok") } }
             let report = await health.report()
@@ -123,17 +158,62 @@ public struct StreamingHTTPRoutes: Sendable {
             }
             return JSONResponse.response { $0.field("status", "ready") }
         }
-        router.get("/stats") { _, _ in
-            await statsResponse()
-        }
-        if let metrics = options.metrics {
-            router.get("/metrics") { _, _ in
-                var headers = HTTPFields()
-                headers[.contentType] = Self.metricsContentType
-                headers[.cacheControl] = "no-store"
-                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: await metrics())))
+    }
+
+    /// Adds `/stats` and `/metrics` (when ``Options/metrics`` is set); with
+    /// ``Options/adminToken`` they answer 401 `unauthorized` without `Authorization: Bearer TOKEN`.
+    public func registerAdmin<Context: RequestContext>(on router: some RouterMethods<Context>) {
+        router.get("/stats") { request, _ in
+            await respond {
+                try checkAdmin(request)
+                return await statsResponse()
             }
         }
+        if let metrics = options.metrics {
+            router.get("/metrics") { request, _ in
+                await respond {
+                    try checkAdmin(request)
+                    var headers = HTTPFields()
+                    headers[.contentType] = Self.metricsContentType
+                    headers[.cacheControl] = "no-store"
+                    return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: await metrics())))
+                }
+            }
+        }
+    }
+
+    private func checkAdmin(_ request: Request) throws(HTTPFailure) {
+        guard let expected = options.adminToken else { return }
+        guard let token = Self.bearerToken(request) else {
+            throw HTTPFailure(.unauthorized, "this endpoint needs Authorization: Bearer ADMIN_TOKEN")
+        }
+        guard Self.constantTimeEqual(token, expected) else {
+            throw HTTPFailure(.unauthorized, "the admin token was refused")
+        }
+    }
+
+    /// Compares without an early exit, so the time taken does not tell how much of a guess was right.
+    static func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
+        let left = Array(lhs.utf8)
+        let right = Array(rhs.utf8)
+        var difference = UInt8(truncatingIfNeeded: left.count ^ right.count)
+        for index in 0..<max(left.count, right.count) {
+            let a = index < left.count ? left[index] : 0
+            let b = index < right.count ? right[index] : 0
+            difference |= a ^ b
+        }
+        return difference == 0
+    }
+
+    /// The client's address: the peer's, or the one its trusted proxies forwarded
+    /// (``Options/trustedProxies``); `nil` when the context does not know the connection.
+    public func clientAddress(_ request: Request, _ context: some RequestContext) -> IPAddress? {
+        guard let remote = (context as? any ChannelRequestContext)?.channel.remoteAddress else { return nil }
+        return options.trustedProxies.clientAddress(
+            peer: IPAddress(remote),
+            forwarded: request.headers[values: Self.forwardedHeader],
+            forwardedFor: request.headers[values: Self.forwardedForHeader]
+        )
     }
 
     // MARK: Streams
@@ -157,6 +237,10 @@ public struct StreamingHTTPRoutes: Sendable {
         } catch {
             throw HTTPFailure(error)
         }
+        context.logger.debug(
+            "stream started over HTTP",
+            metadata: ["stream": "\(stream.id)", "agent": "\(name)", "client_address": "\(clientAddress(request, context).map(\.description) ?? "-")"]
+        )
         return eventStream(stream, after: 0, context)
     }
 
@@ -185,6 +269,10 @@ public struct StreamingHTTPRoutes: Sendable {
         guard stream.canReplay(after: after) else {
             throw HTTPFailure(.notFound, "frames after \(after) of stream \"\(id)\" are no longer kept", streamID: id, status: .gone)
         }
+        context.logger.debug(
+            "stream followed over HTTP",
+            metadata: ["stream": "\(id)", "after": "\(after)", "client_address": "\(clientAddress(request, context).map(\.description) ?? "-")"]
+        )
         return eventStream(stream, after: after, context)
     }
 
@@ -195,7 +283,9 @@ public struct StreamingHTTPRoutes: Sendable {
         headers[Self.streamIDHeader] = stream.id
         // Proxies such as nginx would otherwise hold events back until a buffer fills.
         headers[Self.accelBufferingHeader] = "no"
-        return Response(status: .ok, headers: headers, body: ServerSentEvents.body(stream, after: seq, channel: (context as? any ChannelRequestContext)?.channel))
+        return Response(status: .ok, headers: headers, body: ServerSentEvents.body(
+                stream, after: seq, channel: (context as? any ChannelRequestContext)?.channel,
+                keepAlive: options.keepAlive, retry: options.retry))
     }
 
     private func collectBody(_ request: Request) async throws(HTTPFailure) -> [UInt8] {

@@ -51,7 +51,7 @@ public struct StreamingWebSocketChannel: ServerChildChannel, HTTPChannelHandler 
             let upgrader = StreamingWebSocketUpgrader(
                 maxFrameSize: admission.hub.options.maxMessageSize,
                 shouldUpgrade: { channel, head in
-                    let verdict = admission.decide(head, remoteAddress: channel.remoteAddress?.description)
+                    let verdict = admission.decide(head, peer: channel.remoteAddress)
                     decision.value = verdict
                     switch verdict {
                     case .accept(let accepted):

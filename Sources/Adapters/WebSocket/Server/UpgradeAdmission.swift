@@ -1,4 +1,5 @@
 import HTTPTypes
+import NIOCore
 import NIOHTTP1
 import StreamingApplication
 
@@ -22,7 +23,7 @@ struct UpgradeAdmission: Sendable {
         var extensionsHeader: String?
     }
 
-    func decide(_ head: HTTPRequestHead, remoteAddress: String?) -> Decision {
+    func decide(_ head: HTTPRequestHead, peer: SocketAddress?) -> Decision {
         let (path, query) = Self.split(head.uri)
         guard path == options.path else { return .refuse(.notFound, "no WebSocket endpoint at \(path)") }
         if !options.allowedOrigins.isEmpty, let origin = head.headers.first(name: "Origin"),
@@ -49,10 +50,18 @@ struct UpgradeAdmission: Sendable {
             : nil
         return .accept(
             Accepted(
-                info: ConnectionInfo(remoteAddress: remoteAddress, identity: identity, metadata: metadata),
+                info: ConnectionInfo(remoteAddress: clientAddress(head, peer: peer), identity: identity, metadata: metadata),
                 extensionsHeader: extensions
             )
         )
+    }
+
+    /// The client's address: the peer's, or the one its trusted proxies forwarded.
+    func clientAddress(_ head: HTTPRequestHead, peer: SocketAddress?) -> String? {
+        guard let peer else { return nil }
+        let client = options.trustedProxies.clientAddress(
+            peer: IPAddress(peer), forwarded: head.headers["Forwarded"], forwardedFor: head.headers["X-Forwarded-For"])
+        return client?.description ?? peer.description
     }
 
     /// The token from `Authorization: Bearer T`, or else from the `token` query parameter

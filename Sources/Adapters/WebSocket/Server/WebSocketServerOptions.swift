@@ -22,6 +22,9 @@ public struct WebSocketServerOptions: Sendable, Hashable {
     public var allowedOrigins: Set<String>
     /// How long a closing handshake may take before the connection is dropped.
     public var closeTimeout: Duration
+    /// The reverse proxies whose `Forwarded` / `X-Forwarded-For` headers name the client
+    /// (``ConnectionInfo/remoteAddress``); empty: the peer is the client.
+    public var trustedProxies: TrustedProxies
 
     public init(
         path: String = "/ws",
@@ -29,8 +32,10 @@ public struct WebSocketServerOptions: Sendable, Hashable {
         enableCompression: Bool = true,
         maxDecompressedMessageSize: Int = 1 << 20,
         allowedOrigins: Set<String> = [],
-        closeTimeout: Duration = .seconds(5)
+        closeTimeout: Duration = .seconds(5),
+        trustedProxies: TrustedProxies = TrustedProxies()
     ) {
+        self.trustedProxies = trustedProxies
         self.path = path
         self.bufferSize = bufferSize
         self.enableCompression = enableCompression

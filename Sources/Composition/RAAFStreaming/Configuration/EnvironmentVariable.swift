@@ -83,6 +83,14 @@ extension StreamingConfiguration {
         case logFormat = "RAAF_LOG_FORMAT"
         /// How long a shutdown drains running streams and jobs, in seconds (`30`, `2.5`, `0`).
         case shutdownGrace = "SHUTDOWN_GRACE"
+        /// How long a Server-Sent Events response may stay silent before a keep-alive comment, in seconds.
+        case streamingSSEKeepalive = "STREAMING_SSE_KEEPALIVE"
+        /// The bearer token `/stats` and `/metrics` require; a secret.
+        case adminToken = "ADMIN_TOKEN"
+        /// A port of its own for `/stats`, `/metrics` and the health probes.
+        case adminPort = "ADMIN_PORT"
+        /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose forwarding headers are believed.
+        case trustedProxies = "TRUSTED_PROXIES"
         /// This node's name in a cluster (with `REDIS_URL`).
         case nodeID = "RAAF_NODE_ID"
         /// Connections to Redis in the pool of commands (jobs, stream logs).
@@ -136,12 +144,19 @@ extension StreamingConfiguration {
             case .logLevel: "logging.level"
             case .logFormat: "logging.format"
             case .shutdownGrace: "server.shutdown_grace"
+            case .streamingSSEKeepalive: "streaming.sse_keepalive"
+            case .adminToken: "server.admin_token"
+            case .adminPort: "server.admin_port"
+            case .trustedProxies: "server.trusted_proxies"
             case .nodeID: "server.node_id"
             case .redisPoolSize: "background.redis_pool_size"
             }
         }
 
-        /// Whether the value is a secret, never to be shown (the API key, the auth tokens).
-        public var isSecret: Bool { self == .openAIAPIKey || self == .websocketAuthTokens || self == .callbackSecret }
+        /// Whether the value is a secret, never to be shown (the API key, the auth tokens, the
+        /// callback secret, the admin token).
+        public var isSecret: Bool {
+            self == .openAIAPIKey || self == .websocketAuthTokens || self == .callbackSecret || self == .adminToken
+        }
     }
 }

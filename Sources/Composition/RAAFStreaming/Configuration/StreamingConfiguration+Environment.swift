@@ -69,7 +69,21 @@ extension StreamingConfiguration {
         {
             config.server.shutdownGrace = grace
         }
+        try applyServer(reader, to: &config.server)
+        if let interval = try reader.parsed(
+            .streamingSSEKeepalive, EnvironmentValue.timeoutExpectation, EnvironmentValue.positiveSeconds)
+        {
+            config.streaming.sseKeepalive = interval
+        }
         return config
+    }
+
+    private func applyServer(_ reader: EnvironmentReader, to server: inout ServerSettings) throws {
+        if let token = reader.text(.adminToken) { server.adminToken = token }
+        if let port = try reader.integer(.adminPort, .port) { server.adminPort = port }
+        if let proxies = try reader.parsed(.trustedProxies, ProxyRules.expectation, ProxyRules.entries) {
+            server.trustedProxies = proxies
+        }
     }
 
     private func applyChat(_ reader: EnvironmentReader, to chat: inout ChatSettings) throws {

@@ -44,7 +44,19 @@ extension StreamingConfiguration {
         check.integer("streaming.max_retained_streams", streaming.maxRetainedStreams, .nonNegative)
         check.integer("streaming.max_active_streams", streaming.maxActiveStreams, .positive)
 
+        check.duration("streaming.sse_keepalive", streaming.sseKeepalive, .positive)
+
         check.duration("server.shutdown_grace", server.shutdownGrace, .nonNegative)
+        if let token = server.adminToken, token.isEmpty || token.contains(where: \.isWhitespace) {
+            check.fail("server.admin_token", "expected a token without spaces, or nil for open /stats and /metrics")
+        }
+        if let port = server.adminPort {
+            check.integer("server.admin_port", port, .port)
+            if port == websocket.port { check.fail("server.admin_port", "expected a port other than websocket.port (\(port))") }
+        }
+        if let entry = server.trustedProxies.first(where: { ProxyRules.entries($0) == nil }) {
+            check.fail("server.trusted_proxies", "expected \(ProxyRules.expectation), got \(EnvironmentValue.quoted(entry))")
+        }
         check.integer("async.pool_size", async.poolSize, .positive)
         check.integer("async.queue_size", async.queueSize, .nonNegative)
         check.duration("async.thread_timeout", async.threadTimeout, .positive)

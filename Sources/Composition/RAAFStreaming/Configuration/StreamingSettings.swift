@@ -18,6 +18,12 @@ public struct StreamingSettings: Sendable, Equatable {
     public var timeout: Duration
     /// Whether the Server-Sent Events endpoint is served; setting `streaming.enable_sse`. Default `true`.
     public var enableSSE: Bool
+    /// How long a Server-Sent Events response may stay silent (a model that thinks, a slow
+    /// tool) before the server writes a `: keep-alive` comment, which clients ignore and
+    /// proxies count as traffic. Keep it below the idle timeout of every proxy and load
+    /// balancer in front of the server (nginx's `proxy_read_timeout`: 60 s by default).
+    /// `STREAMING_SSE_KEEPALIVE` (seconds, `15`, `2.5`), setting `streaming.sse_keepalive`. Default 15 s.
+    public var sseKeepalive: Duration
     /// A pause between chunks, for pacing a stream; setting `streaming.chunk_delay`. Default zero.
     public var chunkDelay: Duration
     /// The most model turns one agent run may take; setting `streaming.max_turns`. Default 10.
@@ -42,6 +48,7 @@ public struct StreamingSettings: Sendable, Equatable {
         coalesceInterval: Duration = .zero,
         timeout: Duration = .seconds(60),
         enableSSE: Bool = true,
+        sseKeepalive: Duration = .seconds(15),
         chunkDelay: Duration = .zero,
         maxTurns: Int = 10,
         replayRetention: Duration = .seconds(300),
@@ -54,6 +61,7 @@ public struct StreamingSettings: Sendable, Equatable {
         self.coalesceInterval = coalesceInterval
         self.timeout = timeout
         self.enableSSE = enableSSE
+        self.sseKeepalive = sseKeepalive
         self.chunkDelay = chunkDelay
         self.maxTurns = maxTurns
         self.replayRetention = replayRetention

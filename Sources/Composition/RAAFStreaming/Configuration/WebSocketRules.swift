@@ -1,3 +1,4 @@
+import StreamingWebSocket
 import StreamingDomain
 
 /// What the WebSocket path, origins and tokens accept, shared by environment parsing and
@@ -86,5 +87,24 @@ extension StringProtocol {
             let last = lastIndex(where: { !$0.isWhitespace })
         else { return "" }
         return String(self[first...last])
+    }
+}
+
+/// What `TRUSTED_PROXIES` accepts, shared by environment parsing and validation.
+enum ProxyRules {
+    static let expectation =
+        "IP addresses or CIDR ranges separated by commas, such as 10.0.0.0/8, 127.0.0.1, ::1"
+
+    /// The entries of a comma-separated list, trimmed, empty ones skipped; `nil` if one is
+    /// not an address or range.
+    static func entries(_ text: String) -> [String]? {
+        var entries: [String] = []
+        for entry in text.split(separator: ",") {
+            let trimmed = entry.trimmedWhitespace()
+            if trimmed.isEmpty { continue }
+            guard AddressRange(trimmed) != nil else { return nil }
+            entries.append(trimmed)
+        }
+        return entries
     }
 }

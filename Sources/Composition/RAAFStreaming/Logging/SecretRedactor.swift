@@ -31,14 +31,15 @@ public struct SecretRedactor: Sendable, Equatable {
     }
 
     /// Creates a redactor for the secrets of `configuration`: the API key, the password in
-    /// the Redis URL and the model server URL, the callback secret, and the WebSocket auth tokens,
-    /// when they are set.
+    /// the Redis URL and the model server URL, the callback secret, the WebSocket auth tokens and
+    /// the admin token, when they are set.
     public init(configuration: StreamingConfiguration) {
         let candidates = [
             configuration.provider.apiKey,
             configuration.background.redisURL.flatMap(URLCredentials.password(in:)),
             configuration.provider.baseURL.flatMap(URLCredentials.password(in:)),
             configuration.background.callbackSecret,
+            configuration.server.adminToken,
         ]
         self.init(secrets: candidates.compactMap { $0 } + configuration.websocket.authTokens.keys)
     }

@@ -21,6 +21,11 @@ import Darwin
 /// on `websocket.path`, the chat page on `/`, Server-Sent Events, `/health`, `/stats`,
 /// `/metrics`), run together in a swift-service-lifecycle `ServiceGroup`.
 ///
+/// The HTTP routes answer browsers on other origins (CORS) from `websocket.allowed_origins`,
+/// the WebSocket endpoint's allow-list; `server.admin_token` guards `/stats` and `/metrics`,
+/// and `server.admin_port` moves them (with the health probes) to a port of their own;
+/// `server.trusted_proxies` names the proxies whose forwarding headers name the client.
+///
 /// ```swift
 /// let system = try Streaming.configure()
 /// let server = RealtimeServer(system: system)
@@ -55,6 +60,7 @@ public final class RealtimeServer: Sendable {
 
     private let group: ServiceGroup
     private let listening: ListeningState
+    private let adminListening: ListeningState?
     private let handlesSignals: Bool
     /// Set to end a drain at once (a second signal, ``stopDrainNow()``).
     private let drainStop = OneWaySignal()
@@ -109,18 +115,32 @@ public final class RealtimeServer: Sendable {
         let health = HealthChecker(
             components: Self.healthComponents(system, store: store, jobQueue: processor?.queue ?? jobQueue),
             memory: { ProcessMemory.residentBytes() })
-        let router = Router(context: StreamingRequestContext.self)
-        StreamingHTTPRoutes(
+        let trustedProxies = TrustedProxies(parsing: configuration.server.trustedProxies) ?? TrustedProxies()
+        let routes = StreamingHTTPRoutes(
             hub: hub,
             options: .init(
                 enableSSE: configuration.streaming.enableSSE,
                 maxRequestBodySize: configuration.websocket.maxMessageSize,
                 extraStats: { await figures.statsSections() },
                 metrics: { await figures.metricsText() },
-                health: health
+                health: health,
+                keepAlive: configuration.streaming.sseKeepalive,
+                adminToken: configuration.server.adminToken,
+                trustedProxies: trustedProxies
             )
-        ).register(on: router)
+        )
+        let router = Router(context: StreamingRequestContext.self)
+        // One allow-list for every browser-facing route: the WebSocket endpoint's.
+        router.add(middleware: CrossOriginMiddleware(allowedOrigins: Set(configuration.websocket.allowedOrigins)))
+        routes.registerStreams(on: router)
+        routes.registerHealth(on: router)
+        if configuration.server.adminPort == nil { routes.registerAdmin(on: router) }
         ChatPageRoutes(path: "/").register(on: router)
+        hub.onConnect { connection in
+            logger.debug(
+                "connection opened",
+                metadata: ["connection": "\(connection.id)", "client_address": "\(connection.remoteAddress ?? "-")"])
+        }
 
         let listening = ListeningState()
         let bindHost = host ?? configuration.websocket.host
@@ -130,7 +150,8 @@ public final class RealtimeServer: Sendable {
             router: router,
             // The WebSocket endpoint (upgrades on `websocket.path`) in front of this router,
             // which serves every request that is not an upgrade.
-            server: .streamingWebSocket(hub: hub, options: Self.webSocketOptions(configuration.websocket)),
+            server: .streamingWebSocket(
+                hub: hub, options: Self.webSocketOptions(configuration.websocket, trustedProxies: trustedProxies)),
             configuration: ApplicationConfiguration(
                 address: .hostname(bindHost, port: port ?? configuration.websocket.port),
                 serverName: "raaf-streaming"
@@ -144,9 +165,30 @@ public final class RealtimeServer: Sendable {
             logger: logger
         )
 
+        let adminListening = ListeningState()
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: application)]
+        if let adminPort = configuration.server.adminPort {
+            // The operators' endpoints on a port of their own: stats, metrics, health probes.
+            let adminRouter = Router(context: StreamingRequestContext.self)
+            routes.registerHealth(on: adminRouter)
+            routes.registerAdmin(on: adminRouter)
+            services.append(
+                .init(
+                    service: Application(
+                        router: adminRouter,
+                        configuration: ApplicationConfiguration(
+                            address: .hostname(bindHost, port: adminPort), serverName: "raaf-streaming-admin"),
+                        onServerRunning: { channel in adminListening.bound(to: channel.localAddress) },
+                        logger: logger
+                    )
+                )
+            )
+        }
+
         self.system = system
         self.cluster = cluster
         self.hub = hub
+        self.adminListening = configuration.server.adminPort == nil ? nil : adminListening
         self.chat = chat
         self.metrics = metrics
         self.host = bindHost
@@ -158,8 +200,7 @@ public final class RealtimeServer: Sendable {
         // in-flight requests.
         self.group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [
-                    .init(service: application),
+                services: services + [
                     .init(service: ConnectionHubService(hub: hub)),
                     .init(service: ChatRoomsService(chat: chat)),
                     .init(service: MemoryTrimService()),
@@ -189,10 +230,12 @@ public final class RealtimeServer: Sendable {
         } catch {
             await cluster?.streamLog.close()
             listening.ended(error)
+            adminListening?.ended(error)
             throw error
         }
         await cluster?.streamLog.close()
         listening.ended(nil)
+        adminListening?.ended(nil)
     }
 
     /// Starts a graceful shutdown; ``run()`` returns once it is complete. Safe to call at any
@@ -214,13 +257,18 @@ public final class RealtimeServer: Sendable {
     /// The URL the server listens on, such as `http://127.0.0.1:8080`, once it does.
     public var url: String? { listening.address?.url }
 
-    /// Waits until the server listens and returns its port.
+    /// The URL of the operators' port (`server.admin_port`), once it listens; `nil` without one.
+    public var adminURL: String? { adminListening?.address?.url }
+
+    /// Waits until the server listens (and its admin port, when it has one) and returns its port.
     ///
     /// - Throws: ``RealtimeServerError/stoppedBeforeListening`` (or the error that stopped
     ///   it) when ``run()`` ends first.
     @discardableResult
     public func waitUntilListening() async throws -> Int {
-        try await listening.wait().port
+        let port = try await listening.wait().port
+        if let adminListening { _ = try await adminListening.wait() }
+        return port
     }
 
     // MARK: Wiring
@@ -265,13 +313,16 @@ public final class RealtimeServer: Sendable {
 
     /// The transport settings of the WebSocket endpoint; decompressed messages are held to the
     /// same limit as plain ones.
-    static func webSocketOptions(_ websocket: WebSocketSettings) -> WebSocketServerOptions {
+    static func webSocketOptions(
+        _ websocket: WebSocketSettings, trustedProxies: TrustedProxies = TrustedProxies()
+    ) -> WebSocketServerOptions {
         WebSocketServerOptions(
             path: websocket.path,
             bufferSize: websocket.bufferSize,
             enableCompression: websocket.enableCompression,
             maxDecompressedMessageSize: websocket.maxMessageSize,
-            allowedOrigins: Set(websocket.allowedOrigins)
+            allowedOrigins: Set(websocket.allowedOrigins),
+            trustedProxies: trustedProxies
         )
     }
 
