@@ -184,6 +184,20 @@ let package = Package(
             path: "Examples/RealtimeServer",
             swiftSettings: swiftSettings
         ),
+        // The frame layer of `serve` with an echo consumer: what `make conformance` runs Autobahn against.
+        .executableTarget(
+            name: "EchoServer",
+            dependencies: [
+                "StreamingWebSocket",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Examples/EchoServer",
+            swiftSettings: swiftSettings
+        ),
 
         // Helpers shared by the test targets: waiting on conditions, child processes, fakellm.
         .target(

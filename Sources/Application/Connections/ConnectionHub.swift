@@ -188,32 +188,18 @@ public final class ConnectionHub: Sendable {
 
     /// Ends a connection that broke the WebSocket protocol, with the fitting error frame and close code.
     public func fail(_ connection: Connection, _ violation: ProtocolViolation) {
-        let code: CloseCode
         switch violation {
         case .messageTooLarge(let limit):
             reply(connection, ProtocolFailure(.tooLarge, "messages are limited to \(limit) bytes"))
-            code = .messageTooBig
         case .invalidUTF8:
             reply(connection, ProtocolFailure(.invalidMessage, "text messages must be UTF-8"))
-            code = .invalidPayload
         case .binaryMessage:
             reply(connection, ProtocolFailure(.invalidMessage, "binary messages are not supported; send JSON text"))
-            code = .unsupportedData
         case .framing(let detail):
             logger.debug("protocol violation", metadata: ["connection": "\(connection.id)", "detail": "\(detail)"])
-            code = .protocolError
         }
-        connection.sink.close(code: code, reason: Self.closeReason(for: violation))
-        disconnect(connection, code: code)
-    }
-
-    static func closeReason(for violation: ProtocolViolation) -> String {
-        switch violation {
-        case .messageTooLarge: "message too large"
-        case .invalidUTF8: "invalid UTF-8"
-        case .binaryMessage: "binary messages not supported"
-        case .framing: "protocol error"
-        }
+        connection.sink.close(code: violation.closeCode, reason: violation.closeReason)
+        disconnect(connection, code: violation.closeCode)
     }
 
     // MARK: Channels and broadcast
