@@ -5,7 +5,7 @@ PROMPT ?= What's the weather in Paris? And tell me about streaming.
 SERVE_HOST ?= 127.0.0.1
 SERVE_PORT ?= 8080
 
-.PHONY: run serve test deps build examples bench bench-model-ttft check-layers soak soak-report conformance conformance-ci
+.PHONY: run serve test deps build examples bench bench-model-ttft check-layers soak soak-report conformance conformance-ci sanitize fuzz
 
 deps:
 	@scripts/install-deps.sh
@@ -91,3 +91,25 @@ conformance:
 
 conformance-ci:
 	scripts/conformance/run.sh "1.*,2.*,3.*,4.*,5.*,6.*,7.*,9.*,10.*"
+
+## The whole test suite under ThreadSanitizer, then AddressSanitizer, each in its own build
+## folder (.build-tsan, .build-asan), in the groups of `make test`. Long: run it on its own.
+## Suppressions, each with the proof that its report is false, are in scripts/sanitizers/.
+SANITIZERS ?= thread address
+sanitize: deps
+	@set -e; for sanitizer in $(SANITIZERS); do \
+		scratch=".build-$$( [ $$sanitizer = thread ] && echo tsan || echo asan )"; \
+		echo "sanitize: $$sanitizer in $$scratch"; \
+		$(SWIFT) build --build-tests --sanitize=$$sanitizer --scratch-path $$scratch; \
+		for group in "--skip $(SERVER_TESTS)|$(PROCESS_TESTS)" "--filter $(SERVER_TESTS)" "--filter $(PROCESS_TESTS)"; do \
+			TSAN_OPTIONS="suppressions=$(CURDIR)/scripts/sanitizers/tsan.supp halt_on_error=0" \
+			ASAN_OPTIONS="detect_leaks=0" \
+				$(SWIFT) test --skip-build --sanitize=$$sanitizer --scratch-path $$scratch $$group; \
+		done; \
+	done
+
+## libFuzzer over every hand-written parser (Fuzz/, scripts/fuzz/run.sh): FUZZ_SECONDS (default
+## 60) per target. What it finds lands in Tests/FuzzCorpus, which `make test` replays.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz/run.sh

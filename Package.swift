@@ -207,7 +207,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "DomainTests", dependencies: ["StreamingDomain"], swiftSettings: swiftSettings),
+        .testTarget(name: "DomainTests", dependencies: ["StreamingDomain", "StreamingTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ApplicationTests",
             dependencies: ["StreamingApplication", "StreamingMemory", "StreamingTestSupport"],

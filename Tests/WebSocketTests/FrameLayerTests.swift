@@ -104,3 +104,21 @@ struct FrameLayerTests {
         #expect(![0xED, 0xA0].withUnsafeBytes { validator.feed($0) })
     }
 }
+
+/// What `make fuzz` found in the frame layer's text handling (Fuzz/WebSocketText.swift), replayed.
+@Suite("Frame layer fuzz regressions")
+struct FrameLayerFuzzRegressionTests {
+    @Test(arguments: FuzzCorpus.inputs("WebSocketText"))
+    func replay(_ input: FuzzCorpus.Input) {
+        input.bytes.withUnsafeBytes { bytes in
+            let expected = String(validating: bytes, as: UTF8.self) != nil
+            #expect(UTF8Validation.isValid(bytes) == expected)
+            var incremental = UTF8Validation.Incremental()
+            #expect((incremental.feed(bytes) && incremental.isComplete) == expected)
+        }
+        let header = String(decoding: input.bytes, as: UTF8.self)
+        if let accepted = PerMessageDeflate.negotiate(offers: [header]) {
+            #expect(PerMessageDeflate.negotiate(offers: [accepted.responseHeader]) == accepted)
+        }
+    }
+}
