@@ -210,7 +210,10 @@ let package = Package(
         .testTarget(name: "DomainTests", dependencies: ["StreamingDomain", "StreamingTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ApplicationTests",
-            dependencies: ["StreamingApplication", "StreamingMemory", "StreamingTestSupport"],
+            dependencies: [
+                "StreamingApplication", "StreamingMemory", "StreamingTestSupport",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

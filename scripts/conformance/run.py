@@ -125,7 +125,7 @@ def reason(case):
     return " ".join(parts) or "(no reason given)"
 
 
-def write_report(path, cases, per_result, wrong_code, per_section, command):
+def write_report(path, cases, per_result, wrong_code, per_section, command, selection):
     lines = [
         "# WebSocket conformance: the Autobahn testsuite",
         "",
@@ -134,6 +134,8 @@ def write_report(path, cases, per_result, wrong_code, per_section, command):
         "and `WebSocketServerOptions`) with an echo consumer in place of the `ConnectionHub`, and",
         "permessage-deflate on. Written by `%s`; CI runs sections 1 to 10 on every change" % command,
         "(`.ci/run`, `make test`) and fails on any FAILED case or WRONG CODE close.",
+        "",
+        "Cases run: `%s` (%d cases; the whole suite is 517)." % (selection, len(cases)),
         "",
         "## Counts per result",
         "",
@@ -218,7 +220,7 @@ def main():
         if case["behavior"] != "OK" or case["close"] not in ("OK", "INFORMATIONAL"):
             print("  %s %s / close %s: %s" % (case["id"], case["behavior"], case["close"], reason(case)))
     if args.report:
-        write_report(args.report, cases, per_result, wrong_code, per_section, args.command)
+        write_report(args.report, cases, per_result, wrong_code, per_section, args.command, args.cases)
         print("autobahn: wrote %s (reports in %s)" % (args.report, outdir))
     failed = per_result["FAILED"] + len(wrong_code)
     print("conformance: %d passed, %d failed" % (len(cases) - failed, failed))

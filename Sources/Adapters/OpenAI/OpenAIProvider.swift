@@ -101,15 +101,15 @@ public final class OpenAIProvider: ModelProvider {
         // The read timeout is an idle timeout: it restarts with every read, so a long
         // answer is fine and a stalled one is not.
         httpConfiguration.timeout = .init(
-            connect: .nanoseconds(Self.nanoseconds(configuration.connectTimeout)),
-            read: .nanoseconds(Self.nanoseconds(configuration.idleTimeout))
+            connect: TimeAmount(configuration.connectTimeout),
+            read: TimeAmount(configuration.idleTimeout)
         )
         // The pool holds as many connections as the limiter admits requests, so a request
         // the limiter let through never waits in the pool (and never hits its timeout).
         // `.automatic` negotiates HTTP/2 over TLS: one connection, many streams.
         httpConfiguration.httpVersion = .automatic
         httpConfiguration.connectionPool = .init(
-            idleTimeout: .nanoseconds(Self.nanoseconds(configuration.keepAlive)),
+            idleTimeout: TimeAmount(configuration.keepAlive),
             concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.maxConnections)
         )
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
@@ -214,8 +214,4 @@ public final class OpenAIProvider: ModelProvider {
         return message
     }
 
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
 }
