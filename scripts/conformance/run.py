@@ -24,6 +24,11 @@ EXPLANATIONS = {
     "6.4.3": "A text frame whose invalid UTF-8 arrives in a later TCP chunk of the same frame: "
     "NIO's WebSocketFrameDecoder hands over whole frames, so the check runs when the frame is "
     "complete, not at the bad byte. The connection is still failed with 1007.",
+    "7.1.6": "A 256 KiB text message, then a close, then a ping, sent at once: the server echoes "
+    "every message that came before the close (Autobahn's expectation lists only the last one), "
+    "answers the close and ignores the ping after it.",
+    "7.13.1": "A close frame with code 5000, outside every range RFC 6455 allows: answered with 1002.",
+    "7.13.2": "A close frame with code 65535, outside every range RFC 6455 allows: answered with 1002.",
     "6.4.4": "As 6.4.3: the invalid byte is inside one frame that arrives in chunks; the frame "
     "layer fails the connection with 1007 once the frame is whole.",
 }
