@@ -212,10 +212,7 @@ let package = Package(
         .testTarget(name: "DomainTests", dependencies: ["StreamingDomain", "StreamingTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ApplicationTests",
-            dependencies: [
-                "StreamingApplication", "StreamingMemory", "StreamingTestSupport",
-                .product(name: "InMemoryLogging", package: "swift-log"),
-            ],
+            dependencies: ["StreamingApplication", "StreamingMemory", "StreamingTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,4 +1,3 @@
-import InMemoryLogging
 import Logging
 import StreamingDomain
 import Testing
@@ -136,8 +135,7 @@ struct EventBusDeliveryTests {
         struct Boom: Error, CustomStringConvertible {
             var description: String { "boom" }
         }
-        var handler = InMemoryLogHandler()
-        handler.logLevel = .trace
+        let handler = EventBusCapturingLogHandler()
         let bus = EventBus(logger: Logger(label: "test") { _ in handler })
         let seen = EventBusRecorder<String>()
         let failures = EventBusRecorder<ListenerFailure>()
@@ -155,7 +153,7 @@ struct EventBusDeliveryTests {
         #expect(failure.event.data == 7)
         #expect(failure.error is Boom && failure.errorDescription == "boom")
 
-        let warnings = handler.entries.filter { $0.level == .warning }
+        let warnings = handler.entries.values.filter { $0.level == .warning }
         #expect(warnings.count == 1)
         #expect(warnings.first?.metadata["topic"] == "t")
         #expect(warnings.first?.metadata["error"] == "boom")
