@@ -18,3 +18,17 @@ struct ClientMessageFuzzRegressionTests {
         }
     }
 }
+
+extension ClientMessageFuzzRegressionTests {
+    /// Found by the fuzzer: `{"type":""}` was a custom message of type "" (then unknown_type).
+    @Test func emptyTypeIsInvalidMessage() throws {
+        #expect(throws: ProtocolFailure.self) { try ClientMessage(JSONValue(parsing: #"{"type":"","after_seq":3}"#)) }
+        let value = try JSONValue(parsing: #"{"type":""}"#)
+        do {
+            _ = try ClientMessage(value)
+            Issue.record("an empty type was accepted")
+        } catch {
+            #expect(error.code == .invalidMessage)
+        }
+    }
+}
