@@ -141,6 +141,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
@@ -153,6 +154,7 @@ let package = Package(
             dependencies: [
                 "RAAFStreaming",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Sources/Composition/CLI",
             swiftSettings: swiftSettings
@@ -219,6 +221,20 @@ let package = Package(
             path: "Examples/RealtimeServer",
             swiftSettings: swiftSettings
         ),
+        // The frame layer of `serve` with an echo consumer: what `make conformance` runs Autobahn against.
+        .executableTarget(
+            name: "EchoServer",
+            dependencies: [
+                "StreamingWebSocket",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Examples/EchoServer",
+            swiftSettings: swiftSettings
+        ),
 
         .executableTarget(
             name: "OwnAgents",
@@ -250,7 +266,7 @@ let package = Package(
             path: "Tests/RedisSupport",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "DomainTests", dependencies: ["StreamingDomain"], swiftSettings: swiftSettings),
+        .testTarget(name: "DomainTests", dependencies: ["StreamingDomain", "StreamingTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ApplicationTests",
             dependencies: [

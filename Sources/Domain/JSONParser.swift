@@ -217,7 +217,10 @@ struct JSONParser {
         case UInt8(ascii: "u"):
             var scalar = try parseHex4()
             if (0xD800..<0xDC00).contains(scalar) {
-                // A high surrogate must be followed by an escaped low surrogate.
+                // A high surrogate must be followed by an escaped low surrogate. A lone one is
+                // refused, on purpose: a client message is the client's to fix, and a Swift
+                // string cannot hold it (the Chat Completions reader, which reads a provider's
+                // text, turns it into U+FFFD instead; docs/PROTOCOL.md, "Frames").
                 guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
                 else { throw fail("unpaired surrogate") }
                 index += 2

@@ -46,7 +46,7 @@ struct ConnectionChurnTests {
                 guard let sink = connection.sink as? WebSocketSink else { return }
                 tracked.add("WebSocketSink", sink)
                 // The hook runs on the connection's event loop, where the handler may be read.
-                tracked.add("WebSocketConnectionHandler", sink.handler.value)
+                tracked.add("WebSocketConnection", sink.handler.value)
                 tracked.add("Channel", sink.channel as AnyObject)
             }
             let url = server.baseURL.replacingOccurrences(of: "http", with: "ws") + "/ws"

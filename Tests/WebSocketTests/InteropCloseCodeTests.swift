@@ -7,8 +7,8 @@ extension InteropTests {
     /// Close codes, with a raw RFC 6455 client (Interop/rawws.py) that breaks the protocol on
     /// purpose where `websockets` would refuse to, and with `websockets` where it behaves.
     ///
-    /// 1008 (a refused token) is in ``InteropTests/ErrorCodes``; 1011 (internal failure) cannot be
-    /// caused from outside.
+    /// 1008 (a refused token) is in ``InteropTests/ErrorCodes``; 1011 (a failure of the server's
+    /// own handling) is in ``InteropTests/FrameLayer``: the hub has no such failure to cause.
     @Suite("Close codes against a raw client")
     struct CloseCodes {
         @Test func eachViolationClosesWithItsCode() async throws {
@@ -68,4 +68,21 @@ extension InteropTests {
 
 extension JSONValue {
     struct NotAnArray: Error {}
+}
+
+extension InteropTests {
+    /// The frame layer under a consumer other than the hub (``WebSocketConsumer``).
+    @Suite("Frame layer against a raw client")
+    struct FrameLayer {
+        /// A consumer that throws (the server's own handling failed) ends its connection with
+        /// 1011, after serving what came before; it does not hang.
+        @Test func failingConsumerClosesWith1011() async throws {
+            try await ConsumerServer.run(consumer: { FailingEchoConsumer() }) { server in
+                let output = try await PythonWebSockets.run("consumer_failure", url: server.url)
+                #expect(output.status == 0, "\(output.transcript)")
+                #expect(output.result?["code"]?.intValue == 1011)
+                #expect(output.result?["reason"]?.stringValue == "internal error")
+            }
+        }
+    }
 }

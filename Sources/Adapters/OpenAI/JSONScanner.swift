@@ -287,6 +287,8 @@ struct JSONScanner {
                     }
                 }
                 // A lone surrogate cannot be UTF-8: it becomes U+FFFD, as lenient JSON readers do.
+                // On purpose, unlike the Domain parser (which refuses a client's): one bad escape
+                // in a provider's stream must not lose the whole answer (docs/PROTOCOL.md, "Frames").
                 for unit in UTF8.encode(Unicode.Scalar(scalar) ?? "\u{FFFD}")! { append(unit) }
             default:
                 throw Failure(offset: index - 1, reason: "bad escape")

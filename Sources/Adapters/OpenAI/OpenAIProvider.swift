@@ -119,8 +119,8 @@ public final class OpenAIProvider: ModelProvider {
         // The read timeout is an idle timeout: it restarts with every read, so a long
         // answer is fine and a stalled one is not.
         httpConfiguration.timeout = .init(
-            connect: .nanoseconds(Self.nanoseconds(configuration.connectTimeout)),
-            read: .nanoseconds(Self.nanoseconds(configuration.idleTimeout))
+            connect: TimeAmount(configuration.connectTimeout),
+            read: TimeAmount(configuration.idleTimeout)
         )
         // Each lane's pool holds as many connections as the lanes let requests through it, so
         // a request the limiter let through never waits in a pool (and never hits its
@@ -132,7 +132,7 @@ public final class OpenAIProvider: ModelProvider {
             httpConfiguration.tlsConfiguration = tls
         }
         httpConfiguration.connectionPool = .init(
-            idleTimeout: .nanoseconds(Self.nanoseconds(configuration.keepAlive)),
+            idleTimeout: TimeAmount(configuration.keepAlive),
             concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, min(configuration.maxConnections, configuration.maxStreamsPerConnection))
         )
         let clientConfiguration = httpConfiguration
@@ -259,8 +259,4 @@ public final class OpenAIProvider: ModelProvider {
         return message
     }
 
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
 }

@@ -33,12 +33,12 @@ struct JobStore: Sendable {
             ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             """)
         let nowSeconds = now.timeIntervalSince1970
-        var random = RandomIDs(count: jobs.count)
+        var random = BatchedRandom(ids: jobs.count)
         let milliseconds = UInt64(max(0, (nowSeconds * 1_000).rounded(.down)))
         var ids: [JobID] = []
         ids.reserveCapacity(jobs.count)
         for new in jobs {
-            let id = random.makeTimeOrdered(unixMilliseconds: milliseconds)
+            let id = UUIDText.timeOrdered(unixMilliseconds: milliseconds, using: &random)
             let runAt = new.runAt ?? now
             insert.bind(id, at: 1)
             insert.bind(sequence.take(), at: 2)
@@ -85,7 +85,7 @@ struct JobStore: Sendable {
             WHERE rowid = ?
             """)
         let expiresAt = now.addingTimeInterval(lease.timeInterval)
-        var random = RandomIDs(count: min(limit, 1_024))
+        var random = BatchedRandom(ids: min(limit, 1_024))
         var claimed: [ClaimedJob] = []
         claimed.reserveCapacity(min(limit, 1_024))
         while claimed.count < limit {
@@ -100,7 +100,7 @@ struct JobStore: Sendable {
             for (rowID, decoded) in found {
                 switch decoded {
                 case .success(var job):
-                    let token = random.make()
+                    let token = UUIDText.random(using: &random)
                     take.bind(token, at: 1)
                     take.bind(expiresAt.timeIntervalSince1970, at: 2)
                     take.bind(rowID, at: 3)

@@ -63,7 +63,7 @@ extension ChatService {
             return limits.buckets[user]!.take(now: now)
         }
         if let wait {
-            let milliseconds = wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000
+            let milliseconds = wait.milliseconds
             throw ProtocolFailure(
                 .rateLimited, "at most \(options.messagesPerMinute) messages a minute; retry in \(milliseconds) ms")
         }

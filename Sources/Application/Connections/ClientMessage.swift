@@ -43,6 +43,8 @@ public enum ClientMessage: Sendable, Hashable {
         }
         let reader = FieldReader(fields: fields)
         let type = try reader.string("type")
+        // Found by `make fuzz`: an empty type was taken for a custom message type.
+        guard !type.isEmpty else { throw ProtocolFailure(.invalidMessage, "\"type\" must not be empty") }
         switch type {
         case "subscribe": self = .subscribe(channel: try reader.channel())
         case "unsubscribe": self = .unsubscribe(channel: try reader.channel())

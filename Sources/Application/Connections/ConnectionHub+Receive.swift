@@ -13,7 +13,7 @@ extension ConnectionHub {
             return
         }
         if let wait = connection.state.withLock({ $0.bucket.take(now: .now) }) {
-            let milliseconds = Int(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000)
+            let milliseconds = Int(wait.milliseconds)
             reply(connection, ProtocolFailure(.rateLimited, "too many messages; retry in \(milliseconds) ms"))
             return
         }

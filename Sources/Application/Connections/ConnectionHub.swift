@@ -201,32 +201,22 @@ public final class ConnectionHub: Sendable {
         var frame = true
         switch violation {
         case .messageTooLarge(let limit):
-            failure = ProtocolFailure(.tooLarge, "messages are limited to \(limit) bytes", closeCode: .messageTooBig)
+            failure = ProtocolFailure(.tooLarge, "messages are limited to \(limit) bytes", closeCode: violation.closeCode)
         case .invalidUTF8:
-            failure = ProtocolFailure(.invalidMessage, "text messages must be UTF-8", closeCode: .invalidPayload)
+            failure = ProtocolFailure(.invalidMessage, "text messages must be UTF-8", closeCode: violation.closeCode)
         case .binaryMessage:
             failure = ProtocolFailure(
-                .invalidMessage, "binary messages are not supported; send JSON text", closeCode: .unsupportedData)
+                .invalidMessage, "binary messages are not supported; send JSON text", closeCode: violation.closeCode)
         case .framing(let detail):
             logger.debug("protocol violation", metadata: ["connection": "\(connection.id)", "detail": "\(detail)"])
-            failure = ProtocolFailure(.protocolError, "protocol error: \(detail)", closeCode: .protocolError)
+            failure = ProtocolFailure(.protocolError, "protocol error: \(detail)", closeCode: violation.closeCode)
             frame = false
         }
         let isOpen = connection.isOpen
         if frame { send(ServerFrame.error(failure), to: connection) }
         if isOpen { reportFailure(connection, failure) }
-        let code = failure.closeCode ?? .protocolError
-        connection.sink.close(code: code, reason: Self.closeReason(for: violation))
-        disconnect(connection, code: code)
-    }
-
-    static func closeReason(for violation: ProtocolViolation) -> String {
-        switch violation {
-        case .messageTooLarge: "message too large"
-        case .invalidUTF8: "invalid UTF-8"
-        case .binaryMessage: "binary messages not supported"
-        case .framing: "protocol error"
-        }
+        connection.sink.close(code: violation.closeCode, reason: violation.closeReason)
+        disconnect(connection, code: violation.closeCode)
     }
 
     // MARK: Channels and broadcast

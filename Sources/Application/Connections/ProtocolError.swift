@@ -96,3 +96,25 @@ public enum ProtocolViolation: Sendable, Hashable {
     /// Broken framing (unmasked client frame, bad opcode, fragmented control frame): close 1002.
     case framing(String)
 }
+
+extension ProtocolViolation {
+    /// The close code a connection that broke the protocol this way ends with.
+    public var closeCode: CloseCode {
+        switch self {
+        case .messageTooLarge: .messageTooBig
+        case .invalidUTF8: .invalidPayload
+        case .binaryMessage: .unsupportedData
+        case .framing: .protocolError
+        }
+    }
+
+    /// The short reason sent in the close frame.
+    public var closeReason: String {
+        switch self {
+        case .messageTooLarge: "message too large"
+        case .invalidUTF8: "invalid UTF-8"
+        case .binaryMessage: "binary messages not supported"
+        case .framing: "protocol error"
+        }
+    }
+}

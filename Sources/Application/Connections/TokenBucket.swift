@@ -12,7 +12,7 @@ struct TokenBucket: Sendable {
         // At least one message per period: a zero capacity would divide by zero below.
         let capacity = max(1, capacity)
         self.capacity = Double(capacity)
-        let nanoseconds = Double(period.components.seconds) * 1e9 + Double(period.components.attoseconds) / 1e9
+        let nanoseconds = Double(period.nanoseconds)
         self.refillPerNanosecond = Double(capacity) / max(nanoseconds, 1)
         self.tokens = Double(capacity)
         self.updatedAt = now
@@ -21,7 +21,7 @@ struct TokenBucket: Sendable {
     /// Takes one token if there is one; otherwise returns how long until there will be.
     mutating func take(now: ContinuousClock.Instant) -> Duration? {
         let elapsed = now - updatedAt
-        let nanoseconds = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+        let nanoseconds = Double(elapsed.nanoseconds)
         tokens = min(capacity, tokens + nanoseconds * refillPerNanosecond)
         updatedAt = now
         if tokens >= 1 {
@@ -35,7 +35,7 @@ struct TokenBucket: Sendable {
     /// Whether the bucket has refilled to its capacity by `now`: forgetting it then changes nothing.
     func isFull(now: ContinuousClock.Instant) -> Bool {
         let elapsed = now - updatedAt
-        let nanoseconds = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+        let nanoseconds = Double(elapsed.nanoseconds)
         return tokens + nanoseconds * refillPerNanosecond >= capacity
     }
 }

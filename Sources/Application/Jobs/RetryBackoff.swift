@@ -26,8 +26,7 @@ public struct RetryBackoff: Sendable, Hashable {
 
     /// A wait drawn uniformly from zero to `ceiling` (full jitter), to the nanosecond.
     public static func fullJitter(below ceiling: Duration, using random: inout some RandomNumberGenerator) -> Duration {
-        let (seconds, attoseconds) = ceiling.components
-        let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        let nanoseconds = ceiling.nanoseconds
         guard nanoseconds > 0 else { return .zero }
         return .nanoseconds(Int64.random(in: 0...nanoseconds, using: &random))
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import RAAFStreaming
+import UnixSignals
 
 /// `raaf-streaming worker`: runs background jobs until SIGINT or SIGTERM, then drains.
 struct WorkerCommand: AsyncParsableCommand {
@@ -27,12 +28,18 @@ struct WorkerCommand: AsyncParsableCommand {
                 workers: workers,
                 lease: .milliseconds(Int64(lease * 1000))
             )
-            let signals = SignalWatcher([SIGINT, SIGTERM]) { processor.shutdown() }
-            defer { signals.cancel() }
+            // Trapped before "worker started", so a signal sent on that line starts the drain.
+            let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
             let location = queueOptions.queue.flatMap { try? JobQueueLocation(parsing: $0) } ?? system.defaultJobQueueLocation
-            Terminal.note("worker started: \(processor.options.workers) workers on \(location)")
-            try await processor.run()
-            Terminal.note("worker stopped")
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask {
+                    for await _ in signals { processor.shutdown() }
+                }
+                defer { tasks.cancelAll() }
+                Terminal.note("worker started: \(processor.options.workers) workers on \(location)")
+                try await processor.run()
+                Terminal.note("worker stopped")
+            }
         }
     }
 }

@@ -8,9 +8,15 @@ public struct JobID: Hashable, Sendable, Codable, CustomStringConvertible {
         self.rawValue = rawValue
     }
 
-    /// A new random id.
+    /// A new random (version 4) id; see ``UUIDText``.
     public static func random() -> JobID {
-        JobID(rawValue: UUID().uuidString.lowercased())
+        var generator = SystemRandomNumberGenerator()
+        return random(using: &generator)
+    }
+
+    /// A new random (version 4) id from `generator`.
+    public static func random(using generator: inout some RandomNumberGenerator) -> JobID {
+        JobID(rawValue: UUIDText.random(using: &generator))
     }
 
     public var description: String { rawValue }

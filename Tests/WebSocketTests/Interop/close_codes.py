@@ -147,7 +147,21 @@ async def capacity_race(url, attempts):
     return counts
 
 
+async def consumer_failure(url):
+    """A server whose own handling of a message fails: the echo of a first message, then close
+    1011 (internal error) right after the second, which the server's consumer cannot handle."""
+    raw = await RawWebSocket.connect(url)
+    await raw.send_frame(TEXT, b"hello")
+    _, _, opcode, payload = await raw.recv_frame()
+    expect(opcode == TEXT and payload == b"hello", f"echo {opcode} {payload!r}")
+    await raw.send_frame(TEXT, b"fail")
+    messages, (code, reason) = await raw.until_close()
+    expect(messages == [] and code == 1011, f"after a failing message: {messages}, close {code} ({reason})")
+    return {"code": code, "reason": reason}
+
+
 SCENARIOS = {
+    "consumer_failure": consumer_failure,
     "raw_violations": raw_violations,
     "raw_well_behaved": raw_well_behaved,
     "server_shutdown": server_shutdown,

@@ -106,7 +106,7 @@ public final class RedisJobQueue: JobQueue {
         for chunk in stride(from: 0, to: jobs.count, by: Self.enqueueChunk) {
             var command = JobScripts.enqueue.command(arguments: [prefix, nowText], sendingSource: sendingSource)
             for new in jobs[chunk..<min(chunk + Self.enqueueChunk, jobs.count)] {
-                let id = RandomJobID.make(using: &random)
+                let id = JobID.random(using: &random)
                 ids.append(id)
                 let runAt = new.runAt ?? now
                 command.append(id.rawValue)
@@ -173,7 +173,7 @@ public final class RedisJobQueue: JobQueue {
     /// (and its idempotency key) expires after ``completedRetention``.
     public func complete(_ completions: [JobCompletion], now: Date) async throws -> [JobLease] {
         guard !completions.isEmpty else { return [] }
-        let milliseconds = completedRetention.components.seconds * 1_000 + completedRetention.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = completedRetention.milliseconds
         var command = JobScripts.complete.command(arguments: [prefix, String(milliseconds)])
         for completion in completions {
             command.append(completion.lease.id.rawValue)

@@ -27,7 +27,7 @@ final class EventLoopOutbox: Sendable {
     /// The loop-only half: the batch being drained, the connections touched, the codec.
     final class LoopState {
         var batch: [Item] = []
-        var touched: [WebSocketConnectionHandler] = []
+        var touched: [WebSocketConnection] = []
         lazy var codec = DeflateCodec()
     }
 

@@ -12,7 +12,7 @@ import StreamingApplication
 ///
 /// Plain HTTP requests go to the application's router as usual. An upgrade request on
 /// ``WebSocketServerOptions/path`` becomes a WebSocket served by SwiftNIO handlers
-/// (``WebSocketConnectionHandler``), not by a Swift task: ``handle(value:logger:)`` returns
+/// (``WebSocketConnection``), not by a Swift task: ``handle(value:logger:)`` returns
 /// as soon as the upgrade is done, and the connection lives in its channel pipeline.
 public struct StreamingWebSocketChannel: ServerChildChannel, HTTPChannelHandler {
     enum UpgradeResult: Sendable {
@@ -39,8 +39,29 @@ public struct StreamingWebSocketChannel: ServerChildChannel, HTTPChannelHandler 
         options: WebSocketServerOptions,
         http1: HTTP1Channel.Configuration = .init()
     ) {
+        self.init(responder: responder, service: .hub(hub), options: options, http1: http1)
+    }
+
+    /// Creates the channel setup for any ``WebSocketConsumer``; see
+    /// ``HTTPServerBuilder/webSocket(options:maxMessageSize:http1:consumer:)``.
+    public init(
+        responder: @escaping HTTPChannelHandler.Responder,
+        options: WebSocketServerOptions,
+        maxMessageSize: Int,
+        http1: HTTP1Channel.Configuration = .init(),
+        consumer: @escaping @Sendable () -> any WebSocketConsumer
+    ) {
+        self.init(responder: responder, service: .custom(maxMessageSize: maxMessageSize, makeConsumer: consumer), options: options, http1: http1)
+    }
+
+    init(
+        responder: @escaping HTTPChannelHandler.Responder,
+        service: UpgradeAdmission.Service,
+        options: WebSocketServerOptions,
+        http1: HTTP1Channel.Configuration
+    ) {
         self.responder = Self.redirectingLateUpgrades(responder)
-        self.admission = UpgradeAdmission(hub: hub, options: options)
+        self.admission = UpgradeAdmission(service: service, options: options)
         self.options = options
         self.http1 = http1
     }
@@ -49,14 +70,14 @@ public struct StreamingWebSocketChannel: ServerChildChannel, HTTPChannelHandler 
         channel.eventLoop.makeCompletedFuture {
             let decision = NIOLoopBoundBox<UpgradeAdmission.Decision?>(nil, eventLoop: channel.eventLoop)
             let upgrader = StreamingWebSocketUpgrader(
-                maxFrameSize: admission.hub.options.maxMessageSize,
+                maxFrameSize: admission.maxMessageSize,
                 shouldUpgrade: { channel, head in
                     let verdict = admission.decide(head, peer: channel.remoteAddress)
                     decision.value = verdict
                     switch verdict {
                     case .accept(let accepted):
                         var headers = HTTPHeaders()
-                        if let extensions = accepted.extensionsHeader { headers.add(name: "Sec-WebSocket-Extensions", value: extensions) }
+                        if let deflate = accepted.deflate { headers.add(name: "Sec-WebSocket-Extensions", value: deflate.responseHeader) }
                         return channel.eventLoop.makeSucceededFuture(headers)
                     case .refuse:
                         return channel.eventLoop.makeSucceededFuture(nil)
@@ -66,12 +87,12 @@ public struct StreamingWebSocketChannel: ServerChildChannel, HTTPChannelHandler 
                     guard case .accept(let accepted) = decision.value else {
                         throw NIOWebSocketUpgradeError.unsupportedWebSocketTarget
                     }
-                    let handler = WebSocketConnectionHandler(
-                        hub: admission.hub,
-                        info: accepted.info,
+                    let handler = WebSocketConnection(
+                        consumer: admission.makeConsumer(for: accepted),
                         options: options,
                         outbox: outboxes.outbox(for: channel.eventLoop),
-                        compression: accepted.extensionsHeader != nil
+                        deflate: accepted.deflate,
+                        maxMessageSize: admission.maxMessageSize
                     )
                     try channel.pipeline.syncOperations.addHandler(handler)
                     return UpgradeResult.websocket
@@ -197,6 +218,23 @@ extension HTTPServerBuilder {
     ) -> HTTPServerBuilder {
         .init { responder in
             StreamingWebSocketChannel(responder: responder, hub: hub, options: options, http1: http1)
+        }
+    }
+
+    /// HTTP/1.1 with a WebSocket endpoint served by the same frame layer as
+    /// ``streamingWebSocket(hub:options:http1:)``, for any ``WebSocketConsumer``: `consumer`
+    /// makes one per accepted connection, on its event loop. The `EchoServer` example uses it.
+    ///
+    /// Only the path, the allowed origins and compression of `options` decide the upgrade;
+    /// the consumer decides everything else.
+    public static func webSocket(
+        options: WebSocketServerOptions = WebSocketServerOptions(),
+        maxMessageSize: Int,
+        http1: HTTP1Channel.Configuration = .init(),
+        consumer: @escaping @Sendable () -> any WebSocketConsumer
+    ) -> HTTPServerBuilder {
+        .init { responder in
+            StreamingWebSocketChannel(responder: responder, options: options, maxMessageSize: maxMessageSize, http1: http1, consumer: consumer)
         }
     }
 }

@@ -9,7 +9,15 @@ import StreamingApplication
 /// 404 for another path, 403 for an origin not allowed, 401 for a refused token, 503 when
 /// the hub is full or draining.
 struct UpgradeAdmission: Sendable {
-    let hub: ConnectionHub
+    /// Who consumes the connections this endpoint accepts.
+    enum Service: Sendable {
+        /// The JSON protocol: capacity, tokens and messages are the hub's.
+        case hub(ConnectionHub)
+        /// Any other consumer, one per connection, made on the connection's event loop.
+        case custom(maxMessageSize: Int, makeConsumer: @Sendable () -> any WebSocketConsumer)
+    }
+
+    let service: Service
     let options: WebSocketServerOptions
 
     enum Decision: Sendable {
@@ -19,8 +27,24 @@ struct UpgradeAdmission: Sendable {
 
     struct Accepted: Sendable {
         var info: ConnectionInfo
-        /// The `Sec-WebSocket-Extensions` answer when permessage-deflate was negotiated.
-        var extensionsHeader: String?
+        /// What permessage-deflate negotiated, if it did.
+        var deflate: PerMessageDeflate.Parameters?
+    }
+
+    /// The largest message a connection accepts (and the frame decoder's limit).
+    var maxMessageSize: Int {
+        switch service {
+        case .hub(let hub): hub.options.maxMessageSize
+        case .custom(let maxMessageSize, _): maxMessageSize
+        }
+    }
+
+    /// The consumer of one accepted connection.
+    func makeConsumer(for accepted: Accepted) -> any WebSocketConsumer {
+        switch service {
+        case .hub(let hub): HubWebSocketConsumer(hub: hub, info: accepted.info)
+        case .custom(_, let makeConsumer): makeConsumer()
+        }
     }
 
     func decide(_ head: HTTPRequestHead, peer: SocketAddress?) -> Decision {
@@ -31,27 +55,28 @@ struct UpgradeAdmission: Sendable {
         {
             return .refuse(.forbidden, "origin \(origin) is not allowed")
         }
-        guard hub.hasRoomForConnection() else {
-            let reason = hub.isDraining ? "the server is shutting down; connect again" : "the server is at its connection limit"
-            return .refuse(.serviceUnavailable, reason)
-        }
-
         var identity: String?
-        if let token = Self.token(headers: head.headers, query: query) {
-            guard let verified = hub.identity(forToken: token) else {
-                return .refuse(.unauthorized, "the token was refused")
+        if case .hub(let hub) = service {
+            guard hub.hasRoomForConnection() else {
+                let reason = hub.isDraining ? "the server is shutting down; connect again" : "the server is at its connection limit"
+                return .refuse(.serviceUnavailable, reason)
             }
-            identity = verified
+            if let token = Self.token(headers: head.headers, query: query) {
+                guard let verified = hub.identity(forToken: token) else {
+                    return .refuse(.unauthorized, "the token was refused")
+                }
+                identity = verified
+            }
         }
         var metadata: [String: String] = ["path": head.uri]
         if let agent = head.headers.first(name: "User-Agent") { metadata["user_agent"] = agent }
-        let extensions = options.enableCompression
+        let deflate = options.enableCompression
             ? PerMessageDeflate.negotiate(offers: head.headers[canonicalForm: "Sec-WebSocket-Extensions"].map(String.init))
             : nil
         return .accept(
             Accepted(
                 info: ConnectionInfo(remoteAddress: clientAddress(head, peer: peer), identity: identity, metadata: metadata),
-                extensionsHeader: extensions
+                deflate: deflate
             )
         )
     }

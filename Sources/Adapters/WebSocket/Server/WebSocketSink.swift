@@ -11,13 +11,13 @@ import Synchronization
 final class WebSocketSink: ConnectionSink {
     let outbox: EventLoopOutbox
     let channel: any Channel
-    let handler: NIOLoopBound<WebSocketConnectionHandler>
+    let handler: NIOLoopBound<WebSocketConnection>
     let bufferSize: Int
     /// Bytes queued in the outbox, not yet handed to the channel.
     let queuedBytes = Atomic<Int>(0)
     let isClosing = Atomic<Bool>(false)
 
-    init(handler: WebSocketConnectionHandler, channel: any Channel, outbox: EventLoopOutbox, bufferSize: Int) {
+    init(handler: WebSocketConnection, channel: any Channel, outbox: EventLoopOutbox, bufferSize: Int) {
         self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
         self.channel = channel
         self.outbox = outbox

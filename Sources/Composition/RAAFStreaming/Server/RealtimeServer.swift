@@ -7,6 +7,7 @@ import StreamingApplication
 import StreamingDomain
 import StreamingWebSocket
 import Synchronization
+import UnixSignals
 
 #if canImport(Glibc)
 import Glibc
@@ -221,21 +222,27 @@ public final class RealtimeServer: Sendable {
     public func run() async throws {
         // swift-service-lifecycle acts on the first signal only: a second one during the
         // drain stops it at once.
-        let watcher = handlesSignals ? SignalWatcher([SIGTERM, SIGINT]) { [self] in
-            if signalsReceived.add(1, ordering: .relaxed).newValue >= 2 { drainStop.set() }
-        } : nil
-        defer { watcher?.cancel() }
-        do {
-            try await group.run()
-        } catch {
+        // Trapped before the server starts, so no signal falls between.
+        let signals = handlesSignals ? await UnixSignalsSequence(trapping: .sigterm, .sigint) : nil
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            if let signals {
+                tasks.addTask { [self] in
+                    for await _ in signals where signalsReceived.add(1, ordering: .relaxed).newValue >= 2 { drainStop.set() }
+                }
+            }
+            defer { tasks.cancelAll() }
+            do {
+                try await group.run()
+            } catch {
+                await cluster?.streamLog.close()
+                listening.ended(error)
+                adminListening?.ended(error)
+                throw error
+            }
             await cluster?.streamLog.close()
-            listening.ended(error)
-            adminListening?.ended(error)
-            throw error
+            listening.ended(nil)
+            adminListening?.ended(nil)
         }
-        await cluster?.streamLog.close()
-        listening.ended(nil)
-        adminListening?.ended(nil)
     }
 
     /// Starts a graceful shutdown; ``run()`` returns once it is complete. Safe to call at any

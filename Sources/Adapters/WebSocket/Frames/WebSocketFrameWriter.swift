@@ -9,6 +9,7 @@ import StreamingApplication
 enum WebSocketFrameWriter {
     enum Opcode: UInt8 {
         case text = 0x1
+        case binary = 0x2
         case close = 0x8
         case ping = 0x9
         case pong = 0xA
