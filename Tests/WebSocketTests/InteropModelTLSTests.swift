@@ -42,16 +42,33 @@ extension InteropTests {
         ) async throws -> JSONValue {
             let folder = try await certificates()
             defer { try? FileManager.default.removeItem(at: folder) }
-            let modelPort = try Loopback.freePort()
-            var env = environment
-            env["OPENAI_BASE_URL"] = "https://127.0.0.1:\(modelPort)/v1"
-            if trustCA { env["OPENAI_CA_FILE"] = folder.appendingPathComponent("ca.pem").path }
-            let (server, url) = try await ModelLoad.serve(modelPort: modelPort, env)
-            defer { server.send(SIGKILL) }
-            let ws = url.replacingOccurrences(of: "http://", with: "ws://") + "/ws"
-            let output = try await BackgroundScenario.run(name, url: ws, arguments(modelPort, folder.path)) { scenario in
-                try await scenario.finish(timeout: .seconds(180))
+            // The model's port is chosen free before the model server binds it, and a test
+            // running beside this one can take it in between: then try another port.
+            var attempt = 1
+            while true {
+                let modelPort = try Loopback.freePort()
+                var env = environment
+                env["OPENAI_BASE_URL"] = "https://127.0.0.1:\(modelPort)/v1"
+                if trustCA { env["OPENAI_CA_FILE"] = folder.appendingPathComponent("ca.pem").path }
+                let (server, url) = try await ModelLoad.serve(modelPort: modelPort, env)
+                let ws = url.replacingOccurrences(of: "http://", with: "ws://") + "/ws"
+                let output = try await BackgroundScenario.run(name, url: ws, arguments(modelPort, folder.path)) { scenario in
+                    try await scenario.finish(timeout: .seconds(180))
+                }
+                if output.status != 0, output.stdout.contains("Address already in use"), attempt < 3 {
+                    server.send(SIGKILL)
+                    attempt += 1
+                    continue
+                }
+                defer { server.send(SIGKILL) }
+                return try await check(name, output, server: server, url: url)
             }
+        }
+
+        /// The scenario's findings, once `serve` is seen to end with no model request in flight.
+        static func check(_ name: String, _ output: ChildProcess.Output, server: RunningChild, url: String) async throws
+            -> JSONValue
+        {
             #expect(output.status == 0, "\(output.transcript)")
             let result = try #require(output.result, "\(output.transcript)")
             print("\(name): \(output.stdout.split(separator: "\n").last ?? "")")
