@@ -15,8 +15,8 @@ struct ClusterStoreLossTests {
     @Test("after FLUSHALL: a resume of a lost stream is refused, and a running one ends with cluster_unavailable")
     func storeLost() async throws {
         let redis = try await RedisTestServer.start()
-        defer { Task { await redis.stop() } }
         let model = GatedModel(tokens: GatedModel.tokens(count: 20))
+        // The server is stopped below, or by its lifeline when the test process ends.
         try await withStreamCluster(nodes: 2, model: model, redisURL: redis.url) { cluster in
             let client = try cluster.client(on: 0)
             client.send(#"{"type":"agent_stream","id":"doomed","agent":"assistant","input":"hi"}"#)

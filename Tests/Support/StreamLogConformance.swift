@@ -123,6 +123,7 @@ public enum StreamLogConformance {
             let b = try await makeLog()
             let id = fresh()
             _ = try await a.create(record(id))
+            // A node's renewal period (not a wait for a condition): 2 s of renewals outlive the 1.5 s lease.
             for _ in 0..<4 {
                 try await Task.sleep(for: .milliseconds(500))
                 try await a.renew(id, node: "node-a")

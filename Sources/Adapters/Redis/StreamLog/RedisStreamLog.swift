@@ -21,25 +21,49 @@ public final class RedisStreamLog: StreamLog {
 
     /// Followers and cancel listeners by Pub/Sub channel; shared with the subscriber's handler.
     private final class Routes: Sendable {
-        struct State {
-            var followers: [String: [Int: AsyncStream<[StreamFrame]>.Continuation]] = [:]
-            var cancels: [String: [Int: AsyncStream<String>.Continuation]] = [:]
-            var nextID = 0
-        }
-
-        let state = Mutex(State())
+        let followers = Listeners<[StreamFrame]>()
+        let cancels = Listeners<String>()
 
         func deliver(channel: String, payload: [UInt8]) {
-            let (followers, cancels) = state.withLock { state in
-                (Array(state.followers[channel, default: [:]].values), Array(state.cancels[channel, default: [:]].values))
-            }
+            let followers = followers.listeners(of: channel)
             if !followers.isEmpty, let frames = RedisStreamLog.decodeBatch(payload) {
                 for follower in followers { follower.yield(frames) }
             }
+            let cancels = cancels.listeners(of: channel)
             if !cancels.isEmpty {
                 let id = String(decoding: payload, as: UTF8.self)
                 for listener in cancels { listener.yield(id) }
             }
+        }
+    }
+
+    /// The streams handed out for each Pub/Sub channel; the channel is subscribed while it
+    /// has one.
+    private final class Listeners<Element: Sendable>: Sendable {
+        private let state = Mutex<(byChannel: [String: [Int: AsyncStream<Element>.Continuation]], nextID: Int)>(([:], 0))
+
+        func listeners(of channel: String) -> [AsyncStream<Element>.Continuation] {
+            state.withLock { Array($0.byChannel[channel, default: [:]].values) }
+        }
+
+        /// A new stream of `channel`'s messages; `unsubscribe` runs when the last one ends.
+        func add(_ channel: String, unsubscribe: @escaping @Sendable () -> Void) -> AsyncStream<Element> {
+            let (stream, continuation) = AsyncStream<Element>.makeStream()
+            let key = state.withLock { state in
+                state.nextID += 1
+                state.byChannel[channel, default: [:]][state.nextID] = continuation
+                return state.nextID
+            }
+            continuation.onTermination = { [self] _ in
+                let last = state.withLock { state -> Bool in
+                    state.byChannel[channel]?[key] = nil
+                    guard state.byChannel[channel]?.isEmpty == true else { return false }
+                    state.byChannel[channel] = nil
+                    return true
+                }
+                if last { unsubscribe() }
+            }
+            return stream
         }
     }
 
@@ -174,21 +198,7 @@ public final class RedisStreamLog: StreamLog {
 
     public func follow(_ id: String) async throws -> AsyncStream<[StreamFrame]> {
         let channel = channel(id)
-        let (stream, continuation) = AsyncStream<[StreamFrame]>.makeStream()
-        let key = routes.state.withLock { state in
-            state.nextID += 1
-            state.followers[channel, default: [:]][state.nextID] = continuation
-            return state.nextID
-        }
-        continuation.onTermination = { [routes, subscriber] _ in
-            let last = routes.state.withLock { state -> Bool in
-                state.followers[channel]?[key] = nil
-                guard state.followers[channel]?.isEmpty == true else { return false }
-                state.followers[channel] = nil
-                return true
-            }
-            if last { subscriber.unsubscribe(channel) }
-        }
+        let stream = routes.followers.add(channel) { [subscriber] in subscriber.unsubscribe(channel) }
         try await subscribe(channel)
         return stream
     }
@@ -201,21 +211,7 @@ public final class RedisStreamLog: StreamLog {
 
     public func cancelRequests(for node: String) async throws -> AsyncStream<String> {
         let channel = nodeChannel(node)
-        let (stream, continuation) = AsyncStream<String>.makeStream()
-        let key = routes.state.withLock { state in
-            state.nextID += 1
-            state.cancels[channel, default: [:]][state.nextID] = continuation
-            return state.nextID
-        }
-        continuation.onTermination = { [routes, subscriber] _ in
-            let last = routes.state.withLock { state -> Bool in
-                state.cancels[channel]?[key] = nil
-                guard state.cancels[channel]?.isEmpty == true else { return false }
-                state.cancels[channel] = nil
-                return true
-            }
-            if last { subscriber.unsubscribe(channel) }
-        }
+        let stream = routes.cancels.add(channel) { [subscriber] in subscriber.unsubscribe(channel) }
         try await subscribe(channel)
         return stream
     }
