@@ -23,34 +23,8 @@ enum JobSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: jobs, meta") { db in
-            try db.execute(sql: """
-                CREATE TABLE jobs (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    seq INTEGER NOT NULL,
-                    name TEXT NOT NULL,
-                    payload BLOB NOT NULL,
-                    priority INTEGER NOT NULL,
-                    state TEXT NOT NULL,
-                    run_at REAL NOT NULL,
-                    enqueued_at REAL NOT NULL,
-                    attempts INTEGER NOT NULL DEFAULT 0,
-                    max_attempts INTEGER NOT NULL,
-                    idempotency_key TEXT,
-                    last_error TEXT,
-                    result BLOB,
-                    lease_token TEXT,
-                    lease_expires_at REAL,
-                    completed_at REAL
-                );
-                CREATE UNIQUE INDEX jobs_idempotency_key ON jobs(idempotency_key) WHERE idempotency_key IS NOT NULL;
-                CREATE INDEX jobs_waiting ON jobs(priority, seq, run_at, state) WHERE state = 'waiting';
-                CREATE INDEX jobs_scheduled ON jobs(run_at, seq) WHERE state = 'scheduled';
-                CREATE INDEX jobs_processing ON jobs(lease_expires_at) WHERE state = 'processing';
-                CREATE INDEX jobs_dead ON jobs(seq) WHERE state = 'dead';
-                CREATE INDEX jobs_completed ON jobs(completed_at) WHERE state = 'completed';
-                CREATE TABLE queue_meta (key TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL) WITHOUT ROWID;
-                INSERT INTO queue_meta (key, value) VALUES ('next_seq', 1), ('completed', 0);
-                """)
+            // The default queue's tables: the same schema every named queue gets.
+            try JobTables(queue: QueueName.defaultName).create(db)
         }
         return migrator
     }
