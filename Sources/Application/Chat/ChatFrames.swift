@@ -24,23 +24,46 @@ enum ChatFrames {
     static func roomJoined(
         _ state: ChatRoom.State, member: ChatRoom.Member, history: some Collection<RoomMessage>
     ) -> OutboundFrame {
-        ServerFrame.encode(capacity: 512 + history.count * 160) { writer in
+        roomJoined(
+            room: state.room, clientID: member.connection.id.rawValue, user: member.user,
+            members: state.memberList.map { ($0.connection.id.rawValue, $0.user) },
+            typing: state.typists.map { ($0.connection.id.rawValue, $0.user) },
+            lastSeq: state.lastSeq, history: history,
+            live: state.live.map { ($0.stream, $0.agent, $0.chunks, $0.content) })
+    }
+
+    /// `room_joined` for a room of the cluster, from the ledger's snapshot.
+    static func roomJoined(_ snapshot: RoomSnapshot, clientID: String, user: String, history: some Collection<RoomMessage>)
+        -> OutboundFrame
+    {
+        roomJoined(
+            room: snapshot.room, clientID: clientID, user: user,
+            members: snapshot.members.map { ($0.clientID, $0.user) }, typing: snapshot.typing.map { ($0.clientID, $0.user) },
+            lastSeq: snapshot.lastSeq, history: history,
+            live: snapshot.live.map { ($0.stream, $0.agent, $0.chunks, $0.content) })
+    }
+
+    private static func roomJoined(
+        room: Room, clientID: String, user: String, members: [(String, String)], typing: [(String, String)], lastSeq: Int,
+        history: some Collection<RoomMessage>, live: (stream: String, agent: String, chunks: Int, content: String)?
+    ) -> OutboundFrame {
+        ServerFrame.encode(capacity: 512 + history.count * 160 + (live?.content.utf8.count ?? 0)) { writer in
             writer.field("type", "room_joined")
-            writeSettings(of: state.room, to: &writer)
-            writer.field("client_id", member.connection.id.rawValue)
-            writer.field("user", member.user)
+            writeSettings(of: room, to: &writer)
+            writer.field("client_id", clientID)
+            writer.field("user", user)
             writer.key("members")
-            writePeople(state.memberList, to: &writer)
+            writePeople(members, to: &writer)
             writer.key("typing")
-            writePeople(state.typists, to: &writer)
-            writer.field("last_seq", state.lastSeq)
+            writePeople(typing, to: &writer)
+            writer.field("last_seq", lastSeq)
             writer.key("history")
             writer.beginArray()
             for message in history { writeMessage(message, to: &writer) }
             writer.endArray()
-            writer.field("has_more", (history.first?.seq ?? (state.lastSeq + 1)) > 1)
+            writer.field("has_more", (history.first?.seq ?? (lastSeq + 1)) > 1)
             writer.key("streaming")
-            if let live = state.live {
+            if let live {
                 writer.beginObject()
                 writer.field("stream", live.stream)
                 writer.field("agent", live.agent)
@@ -55,11 +78,16 @@ enum ChatFrames {
 
     /// `user_joined` or `user_left`, to the other members.
     static func presence(_ type: String, room: String, member: ChatRoom.Member) -> OutboundFrame {
+        presence(type, room: room, clientID: member.connection.id.rawValue, user: member.user)
+    }
+
+    /// `user_joined` or `user_left` for a member of any node.
+    static func presence(_ type: String, room: String, clientID: String, user: String) -> OutboundFrame {
         ServerFrame.encode(capacity: 96) { writer in
             writer.field("type", type)
             writer.field("room", room)
-            writer.field("client_id", member.connection.id.rawValue)
-            writer.field("user", member.user)
+            writer.field("client_id", clientID)
+            writer.field("user", user)
         }
     }
 
@@ -129,11 +157,16 @@ enum ChatFrames {
 
     /// `typing_start` or `typing_stop`, to the other members.
     static func typing(_ type: String, room: String, member: ChatRoom.Member, expired: Bool = false) -> OutboundFrame {
+        typing(type, room: room, clientID: member.connection.id.rawValue, user: member.user, expired: expired)
+    }
+
+    /// `typing_start` or `typing_stop` for a member of any node.
+    static func typing(_ type: String, room: String, clientID: String, user: String, expired: Bool = false) -> OutboundFrame {
         ServerFrame.encode(capacity: 96) { writer in
             writer.field("type", type)
             writer.field("room", room)
-            writer.field("client_id", member.connection.id.rawValue)
-            writer.field("user", member.user)
+            writer.field("client_id", clientID)
+            writer.field("user", user)
             if expired { writer.field("expired", true) }
         }
     }
@@ -144,6 +177,14 @@ enum ChatFrames {
     static func stats(_ stats: ChatStats) -> OutboundFrame {
         ServerFrame.encode(capacity: 256 + stats.rooms.count * 64) { writer in
             writer.field("type", "chat_stats")
+            if let node = stats.node {
+                // A node of a cluster: which figures are this node's alone.
+                writer.field("node", node)
+                writer.key("per_node")
+                writer.beginArray()
+                for field in ["connected_clients"] { writer.string(field) }
+                writer.endArray()
+            }
             writer.field("connected_clients", stats.connectedClients)
             writer.field("active_sessions", stats.activeSessions)
             writer.field("active_streams", stats.activeStreams)
@@ -184,11 +225,11 @@ enum ChatFrames {
         if let agent { writer.string(agent) } else { writer.null() }
     }
 
-    private static func writePeople(_ members: [ChatRoom.Member], to writer: inout JSONWriter) {
+    private static func writePeople(_ members: [(clientID: String, user: String)], to writer: inout JSONWriter) {
         writer.beginArray()
         for member in members {
             writer.beginObject()
-            writer.field("client_id", member.connection.id.rawValue)
+            writer.field("client_id", member.clientID)
             writer.field("user", member.user)
             writer.endObject()
         }

@@ -18,12 +18,16 @@ extension ChatService {
     }
 
     private func anyRoomAnswering() -> Bool {
-        allRooms().contains { room in room.state.withLock { $0.answering } }
+        if let cluster, cluster.local.withLock({ $0.rooms.values.contains { $0.answering } }) { return true }
+        return allRooms().contains { room in room.state.withLock { $0.answering } }
     }
 
     /// The members of every room whose agent is answering (or about to).
     private func membersWaitingForAnswers() -> Set<ConnectionID> {
         var members = Set<ConnectionID>()
+        cluster?.local.withLock { local in
+            for room in local.rooms.values where room.answering { members.formUnion(room.members.keys) }
+        }
         for room in allRooms() {
             room.state.withLock { state in
                 if state.answering { members.formUnion(state.members.keys) }
@@ -34,6 +38,9 @@ extension ChatService {
 
     private func stopAnswersForShutdown() {
         drainStopped.store(true, ordering: .relaxed)
+        cluster?.local.withLock { local in
+            for room in local.rooms.values { room.live?.stop.set() }
+        }
         for room in allRooms() {
             room.state.withLock { state in
                 state.waiting.removeAll()

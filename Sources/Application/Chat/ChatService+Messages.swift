@@ -49,7 +49,7 @@ extension ChatService {
     }
 
     /// Takes one of the user's tokens, or throws `rate_limited` with the wait.
-    private func takeToken(for user: String) throws(ProtocolFailure) {
+    func takeToken(for user: String) throws(ProtocolFailure) {
         let now = ContinuousClock.now
         let wait = rateLimits.withLock { limits -> Duration? in
             if limits.buckets[user] == nil {

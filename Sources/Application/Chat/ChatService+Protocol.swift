@@ -6,6 +6,10 @@ extension ChatService {
     /// A handler runs on the transport's thread and never waits; what it throws is answered
     /// by the hub as an `error` frame with `request_type` set to the message's type.
     func installHandlers() {
+        if let cluster {
+            installClusterHandlers(cluster)
+            return
+        }
         register("create_room") { service, connection, fields throws(ProtocolFailure) in
             try service.handleCreateRoom(connection, fields)
         }
@@ -53,7 +57,7 @@ extension ChatService {
 
     /// Registers `body` for `type`; the hub holds the service weakly, so a service that is
     /// gone answers `server_busy` instead of keeping itself alive through the hub.
-    private func register(
+    func register(
         _ type: String,
         _ body: @escaping @Sendable (ChatService, Connection, FieldReader) throws(ProtocolFailure) -> Void
     ) {

@@ -19,6 +19,9 @@ extension ChatService {
     ///     (the default, for rooms the server sets up): no client may delete it.
     /// - Throws: `room_exists`, `room_limit`, `not_found` (agent), `invalid_message`
     ///   (a name or number out of range), `server_busy` after shutdown.
+    ///
+    /// In a cluster the room is created in the ledger in the background (a name that exists
+    /// there already, or the room limit, is logged).
     @discardableResult
     public func createRoom(
         named name: String,
@@ -28,6 +31,22 @@ extension ChatService {
         allowed: Set<String> = [],
         agent: String? = nil,
         createdBy: String = ""
+    ) throws(ProtocolFailure) -> Room {
+        let room = try roomSettings(
+            named: name, maxParticipants: maxParticipants, messageHistory: messageHistory, restricted: restricted,
+            allowed: allowed, agent: agent, createdBy: createdBy)
+        if let cluster {
+            guard !directory.withLock({ $0.isShutDown }) else { throw ProtocolFailure(.serverBusy, "the server is shutting down") }
+            _ = workContinuation.yield(.task { await self.createInLedger(room, cluster: cluster, for: nil) })
+            return room
+        }
+        return try register(room)
+    }
+
+    /// A new room's settings, checked.
+    func roomSettings(
+        named name: String, maxParticipants: Int?, messageHistory: Int?, restricted: Bool, allowed: Set<String>,
+        agent: String?, createdBy: String
     ) throws(ProtocolFailure) -> Room {
         guard !name.allSatisfy(\.isWhitespace), name.count <= FieldReader.maxRoomNameLength else {
             throw ProtocolFailure(.invalidMessage, "\"room\" must be 1 to \(FieldReader.maxRoomNameLength) characters")
@@ -61,6 +80,13 @@ extension ChatService {
             createdBy: createdBy,
             createdAt: Date()
         )
+        return room
+    }
+
+    /// Adds a checked room to this process's rooms.
+    private func register(_ room: Room) throws(ProtocolFailure) -> Room {
+        let name = room.name
+        let agentName = room.agent
         let created = ChatRoom(room: room, lastSeq: 0, recent: [], cacheLimit: cacheLimit(for: room))
         try directory.withLock { directory throws(ProtocolFailure) in
             guard !directory.isShutDown else { throw ProtocolFailure(.serverBusy, "the server is shutting down") }
@@ -78,6 +104,12 @@ extension ChatService {
     }
 
     func handleCreateRoom(_ connection: Connection, _ fields: FieldReader) throws(ProtocolFailure) {
+        let room = try createRoomRequest(connection, fields)
+        hub.send(ChatFrames.roomCreated(try register(room)), to: connection)
+    }
+
+    /// The room a `create_room` asks for, checked.
+    func createRoomRequest(_ connection: Connection, _ fields: FieldReader) throws(ProtocolFailure) -> Room {
         let name = try fields.roomName()
         let maxParticipants = try fields.optionalInt("max_participants", in: 1...max(1, options.participantLimit))
         let messageHistory = try fields.optionalInt("message_history", in: 0...options.messageHistoryLimit)
@@ -86,7 +118,7 @@ extension ChatService {
         let agent = try fields.optionalString("agent")
         let requested = try fields.displayName()
         let creator = connection.identity ?? requested ?? ""
-        let room = try createRoom(
+        return try roomSettings(
             named: name,
             maxParticipants: maxParticipants,
             messageHistory: messageHistory,
@@ -95,7 +127,6 @@ extension ChatService {
             agent: agent,
             createdBy: creator
         )
-        hub.send(ChatFrames.roomCreated(room), to: connection)
     }
 
     func handleJoin(_ connection: Connection, _ fields: FieldReader) throws(ProtocolFailure) {

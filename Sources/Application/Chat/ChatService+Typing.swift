@@ -35,7 +35,7 @@ extension ChatService {
     func expireTypingIndicators() async {
         while !Task.isCancelled {
             let now = stopwatch.elapsed()
-            var next: Duration?
+            var next: Duration? = cluster.flatMap { expireClusterTyping($0, now: now) }
             for room in allRooms() {
                 room.state.withLock { state in
                     for (id, deadline) in state.typing {

@@ -61,7 +61,16 @@ public final class ChatService: Sendable {
         case answer(ChatRoom)
         /// Read a page of history from the store.
         case history(HistoryRead)
+        /// Run a connection's queued cluster requests (``ChatClusterState``).
+        case requests(ConnectionID)
+        /// Answer a room of the cluster while this node answers it.
+        case clusterAnswer(String)
+        /// A ledger call that belongs to no connection's queue (the leaves of a closed connection).
+        case task(@Sendable () async -> Void)
     }
+
+    /// The cluster this service is a node of (``ChatLedger``); `nil` for rooms in one process.
+    let cluster: ChatClusterState?
 
     // Lock order: directory, then a room, then rateLimits or writes. Never the other way.
     let directory: Mutex<Directory>
@@ -83,6 +92,10 @@ public final class ChatService: Sendable {
     ///   - agents: The agents rooms may use, by name: a room's agent, the specialists added
     ///     with `add_agent`, the targets of handoffs.
     ///   - clock: Times typing indicators and the store writer's retries.
+    ///   - ledger: Makes this service one node of a cluster: rooms, members and answers are
+    ///     decided by the ledger and shared by every node (docs/PROTOCOL.md, "Chat rooms
+    ///     across nodes"); `store` must then hold the same rooms (`RedisChatStore`).
+    ///   - clusterTiming: Heartbeats and the detection of lost nodes, with a ledger.
     public init(
         hub: ConnectionHub,
         runner: AgentRunner,
@@ -90,8 +103,11 @@ public final class ChatService: Sendable {
         agents: [String: Agent],
         options: ChatOptions = ChatOptions(),
         clock: any Clock<Duration> = ContinuousClock(),
+        ledger: (any ChatLedger)? = nil,
+        clusterTiming: ChatClusterTiming = ChatClusterTiming(),
         logger: Logger = Logger(label: LogLabel.chat)
     ) {
+        self.cluster = ledger.map { ChatClusterState(ledger: $0, timing: clusterTiming) }
         self.hub = hub
         // A room decides where a handoff lands (its own agents, ``agentForAnswer(_:in:)``):
         // the runner must not swap the target for the registered agent of that name.
@@ -113,6 +129,8 @@ public final class ChatService: Sendable {
     /// Reads the stored rooms, each with its last `seq` and recent messages, so numbering and
     /// history continue where the last run stopped. Call it before clients connect.
     public func load() async throws {
+        // In a cluster the ledger holds the rooms; nothing is cached here.
+        guard cluster == nil else { return }
         for room in try await store.rooms() {
             let lastSeq = try await store.lastSeq(inRoom: room.name)
             let limit = cacheLimit(for: room)
@@ -138,16 +156,25 @@ public final class ChatService: Sendable {
                 if options.enableTypingIndicators {
                     group.addTask { await self.expireTypingIndicators() }
                 }
+                if let cluster {
+                    group.addTask { await self.deliverRoomEvents(cluster) }
+                    group.addTask { await self.beatAndReap(cluster) }
+                }
                 for await item in work {
                     switch item {
                     case .answer(let room): group.addTask { await self.answerWaitingMessages(in: room) }
                     case .history(let read): group.addTask { await self.serve(read) }
+                    case .requests(let id): group.addTask { await self.runRequests(of: id) }
+                    case .clusterAnswer(let room): group.addTask { await self.answerClusterRoom(room) }
+                    case .task(let body): group.addTask { await body() }
                     }
                 }
                 // Shut down: stop the answers (each posts its partial text), reads and expiry.
                 shutdown()
                 group.cancelAll()
             }
+            // Rooms this node answered go to the other nodes.
+            if let cluster { await leaveClusterForShutdown(cluster) }
             // Every answer has ended: write what is left, then stop the writer.
             writes.withLock { $0.stopRequested = true }
             writerWakeup.wake()
@@ -167,16 +194,21 @@ public final class ChatService: Sendable {
                 state.live?.stop.set()
             }
         }
+        cluster?.local.withLock { local in
+            for room in local.rooms.values { room.live?.stop.set() }
+        }
         workContinuation.finish()
     }
 
     /// The rooms' settings, in creation order.
     public var rooms: [Room] {
-        allRooms().map { room in room.state.withLock { $0.room } }
+        if let cluster { return cluster.figures.withLock { $0.map(\.room) } }
+        return allRooms().map { room in room.state.withLock { $0.room } }
     }
 
     /// Current figures (the `chat_stats` message sends the same).
     public var stats: ChatStats {
+        if let cluster { return clusterStats(cluster) }
         var sessions = 0
         var streams = 0
         var total = 0

@@ -28,6 +28,9 @@ public struct ChatStats: Sendable, Hashable {
     /// Every room, in creation order.
     public var rooms: [RoomStats]
     /// Messages and room changes posted but not yet written to the store.
+    /// In a cluster, this node's name: `connectedClients`, `pendingWrites` and `failedWrites`
+    /// are this node's, the rest the whole cluster's. `nil` for rooms in one process.
+    public var node: String? = nil
     public var pendingWrites: Int
     /// Store writes that failed (and were retried) since the service started.
     public var failedWrites: Int

@@ -2,6 +2,8 @@ import CHiredis
 import Foundation
 import Glibc
 import Logging
+import StreamingApplication
+import StreamingDomain
 import Synchronization
 
 /// One Redis connection in Pub/Sub mode, on a thread of its own: it subscribes to the
@@ -70,6 +72,30 @@ final class RedisSubscriber: Sendable {
         let ready = table.withLock { $0.subscribe(channel, whenReady: whenReady) }
         if !ready { wake() }
         return ready
+    }
+
+    /// Wants `channel` and waits until the server confirmed it (at most 10 s).
+    ///
+    /// - Throws: ``StreamingError/connection(_:)`` when it was not confirmed in time.
+    func subscribeAndWait(_ channel: String) async throws {
+        let ready = OneWaySignal()
+        if subscribe(channel, whenReady: { ready.set() }) { return }
+        let confirmed = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await ready.wait()
+                return ready.isSet
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(10))
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        guard confirmed else {
+            throw StreamingError.connection("Redis did not confirm the subscription to \(channel)")
+        }
     }
 
     /// No longer wants `channel`.

@@ -199,7 +199,7 @@ public final class RedisStreamLog: StreamLog {
     public func follow(_ id: String) async throws -> AsyncStream<[StreamFrame]> {
         let channel = channel(id)
         let stream = routes.followers.add(channel) { [subscriber] in subscriber.unsubscribe(channel) }
-        try await subscribe(channel)
+        try await subscriber.subscribeAndWait(channel)
         return stream
     }
 
@@ -212,30 +212,8 @@ public final class RedisStreamLog: StreamLog {
     public func cancelRequests(for node: String) async throws -> AsyncStream<String> {
         let channel = nodeChannel(node)
         let stream = routes.cancels.add(channel) { [subscriber] in subscriber.unsubscribe(channel) }
-        try await subscribe(channel)
+        try await subscriber.subscribeAndWait(channel)
         return stream
-    }
-
-    /// Subscribes the Pub/Sub connection to `channel` and waits until it holds (or 10 s).
-    private func subscribe(_ channel: String) async throws {
-        let ready = OneWaySignal()
-        if subscriber.subscribe(channel, whenReady: { ready.set() }) { return }
-        let confirmed = await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await ready.wait()
-                return ready.isSet
-            }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(10))
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
-        guard confirmed else {
-            throw StreamingError.connection("Redis did not confirm the subscription to \(channel)")
-        }
     }
 
     /// Splits a published batch (`<seq> <type> <length>\n<frame>` repeated); `nil` if malformed.

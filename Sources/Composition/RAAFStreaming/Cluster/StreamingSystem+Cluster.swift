@@ -6,7 +6,7 @@ import StreamingRedis
 extension StreamingSystem {
     /// This process as a node of a cluster on the Redis server of `REDIS_URL`
     /// (`background.redisURL`), named by `server.nodeID` or ``defaultNodeID()``: its
-    /// broadcaster (channels) and its view of the shared stream log. `nil` when no Redis is
+    /// broadcaster (channels), its view of the shared stream log and the chat ledger. `nil` when no Redis is
     /// configured (a single node, in process).
     ///
     /// - Throws: ``StreamingError/configuration(variable:reason:)`` for a malformed Redis URL.
@@ -24,6 +24,9 @@ extension StreamingSystem {
                 options: StreamLogOptions(
                     retention: streaming.replayRetention, maxFrames: streaming.replayBufferFrames),
                 connections: configuration.background.redisPoolSize,
+                logger: logger),
+            chatLedger: RedisChatLedger(
+                configuration: redis, nodeID: nodeID, connections: configuration.background.redisPoolSize,
                 logger: logger)
         )
     }
@@ -46,6 +49,14 @@ public struct ClusterNode: Sendable {
     public let nodeID: String
     public let broadcaster: any Broadcaster
     public let streamLog: RedisStreamLog
+    /// Where the cluster's chat rooms are decided.
+    public let chatLedger: RedisChatLedger
+
+    /// Closes the node's Redis connections.
+    public func close() async {
+        await streamLog.close()
+        await chatLedger.close()
+    }
 
     /// The agent streams' view of the cluster.
     public var streams: StreamCluster { StreamCluster(log: streamLog, nodeID: nodeID) }

@@ -41,7 +41,9 @@ extension StreamingSystem {
     }
 
     /// A chat service on `hub` with this system's runner, agents and `chat.*` settings.
-    public func chatService(hub: ConnectionHub, store: any ChatStore) -> ChatService {
+    ///
+    /// With a `ledger` (``ClusterNode/chatLedger``), the service is one node of a cluster.
+    public func chatService(hub: ConnectionHub, store: any ChatStore, ledger: (any ChatLedger)? = nil) -> ChatService {
         let chat = configuration.chat
         return ChatService(
             hub: hub,
@@ -60,6 +62,7 @@ extension StreamingSystem {
                 messagesPerMinute: chat.rateLimit,
                 defaultAgent: chat.defaultAgent
             ),
+            ledger: ledger,
             logger: logger(LogLabel.chat)
         )
     }

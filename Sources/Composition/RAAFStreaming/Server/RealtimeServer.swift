@@ -107,7 +107,7 @@ public final class RealtimeServer: Sendable {
             logger: logger
         )
         let store = try chatStore ?? system.makeChatStore()
-        let chat = system.chatService(hub: hub, store: store)
+        let chat = system.chatService(hub: hub, store: store, ledger: cluster?.chatLedger)
         let metrics = StreamingMetrics()
         let figures = ServerFigures(
             hub: hub, chat: chat, metrics: metrics, jobQueue: jobQueue, processor: processor,
@@ -234,12 +234,12 @@ public final class RealtimeServer: Sendable {
             do {
                 try await group.run()
             } catch {
-                await cluster?.streamLog.close()
+                await cluster?.close()
                 listening.ended(error)
                 adminListening?.ended(error)
                 throw error
             }
-            await cluster?.streamLog.close()
+            await cluster?.close()
             listening.ended(nil)
             adminListening?.ended(nil)
         }
