@@ -83,6 +83,10 @@ public protocol ChatLedger: Sendable {
     /// Declares the nodes silent for `silentFor` lost: removes their members, ends their
     /// answers and hands their rooms' waiting messages to this node. Exactly one node reaps each.
     func reap(silentFor: Duration) async throws -> [ReapedRoom]
+    /// This node starts: what an earlier process of the same name left (members, answers)
+    /// is ended as a reaper would, so a node restarted under a fixed name does not keep
+    /// ghosts or an answer that never ends.
+    func restart() async throws -> [ReapedRoom]
     /// This node leaves the cluster (a drain): rooms it answered are handed to others.
     func leaveCluster() async throws
 }

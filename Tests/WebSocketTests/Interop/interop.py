@@ -16,6 +16,7 @@ import json
 import sys
 
 import chat
+import chat_cluster
 import churn
 import cluster
 import close_codes
@@ -53,7 +54,7 @@ async def pubsub(url):
 
 
 SCENARIOS = {"pubsub": pubsub}
-for module in (protocol_errors, close_codes, transport, streams, chat, churn, drain, model_load, model_tls, cluster):
+for module in (protocol_errors, close_codes, transport, streams, chat, chat_cluster, churn, drain, model_load, model_tls, cluster):
     SCENARIOS.update(module.SCENARIOS)
 
 

@@ -293,15 +293,11 @@ enum ChatLedgerScripts {
         return 1
         """)
 
-    /// ARGV ns, me, silent_ms. Reaps every node whose last beat is older than silent_ms:
-    /// returns, per room it was in, {room, answer_now (1/0), {member...}, {live...}}; and
-    /// rooms whose waiting messages had no node ({room, 1, {}, {}}).
-    static let reap = script(
-        "reap",
-        """
-        local me = ARGV[2]
-        local reply = {}
-        local function claim(room)
+    /// Removes what a lost node held: its members, its live answers, its answerer roles;
+    /// rooms with waiting messages go to `me`. Appends {room, answer_now, {member...}, {live...}}
+    /// per room to `reply`.
+    private static let reapNode = """
+        local function claim(room, me)
           if redis.call('EXISTS', rk(room, 'answerer')) == 0 and redis.call('LLEN', rk(room, 'waiting')) > 0 then
             redis.call('SET', rk(room, 'answerer'), me)
             redis.call('SADD', nodeRooms(me), room)
@@ -309,36 +305,66 @@ enum ChatLedgerScripts {
           end
           return 0
         end
+        local function reapNode(node, me, reply)
+          for _, room in ipairs(redis.call('SMEMBERS', nodeRooms(node))) do
+            local gone = {}
+            local members = redis.call('HGETALL', rk(room, 'members'))
+            for i = 1, #members, 2 do
+              if cjson.decode(members[i + 1]).node == node then
+                redis.call('HDEL', rk(room, 'members'), members[i])
+                redis.call('HDEL', rk(room, 'typing'), members[i])
+                gone[#gone + 1] = members[i + 1]
+              end
+            end
+            local live = {}
+            if redis.call('HGET', rk(room, 'live'), 'node') == node then
+              live = liveState(room)
+              redis.call('DEL', rk(room, 'live'), rk(room, 'text'))
+            end
+            if redis.call('GET', rk(room, 'answerer')) == node then redis.call('DEL', rk(room, 'answerer')) end
+            reply[#reply + 1] = {room, 0, gone, live}
+          end
+          redis.call('DEL', nodeRooms(node))
+          for _, entry in ipairs(reply) do
+            if entry[2] == 0 then entry[2] = claim(entry[1], me) end
+          end
+        end
+
+        """
+
+    /// ARGV ns, me, silent_ms. Reaps every node whose last beat is older than silent_ms:
+    /// returns, per room it was in, {room, answer_now (1/0), {member...}, {live...}}; and
+    /// rooms whose waiting messages had no node ({room, 1, {}, {}}).
+    static let reap = script(
+        "reap",
+        reapNode + """
+        local me = ARGV[2]
+        local reply = {}
         local dead = redis.call('ZRANGEBYSCORE', ns .. 'nodes', '-inf', nowMs() - tonumber(ARGV[3]))
         for _, node in ipairs(dead) do
           if node ~= me then
             redis.call('ZREM', ns .. 'nodes', node)
             redis.call('SET', ns .. 'reaped:' .. node, '1', 'EX', 86400)
-            for _, room in ipairs(redis.call('SMEMBERS', nodeRooms(node))) do
-              local gone = {}
-              local members = redis.call('HGETALL', rk(room, 'members'))
-              for i = 1, #members, 2 do
-                if cjson.decode(members[i + 1]).node == node then
-                  redis.call('HDEL', rk(room, 'members'), members[i])
-                  redis.call('HDEL', rk(room, 'typing'), members[i])
-                  gone[#gone + 1] = members[i + 1]
-                end
-              end
-              local live = {}
-              if redis.call('HGET', rk(room, 'live'), 'node') == node then
-                live = liveState(room)
-                redis.call('DEL', rk(room, 'live'), rk(room, 'text'))
-              end
-              if redis.call('GET', rk(room, 'answerer')) == node then redis.call('DEL', rk(room, 'answerer')) end
-              reply[#reply + 1] = {room, claim(room), gone, live}
-            end
-            redis.call('DEL', nodeRooms(node))
+            reapNode(node, me, reply)
           end
         end
         for _, room in ipairs(redis.call('SMEMBERS', ns .. 'orphans')) do
           redis.call('SREM', ns .. 'orphans', room)
-          if claim(room) == 1 then reply[#reply + 1] = {room, 1, {}, {}} end
+          if claim(room, me) == 1 then reply[#reply + 1] = {room, 1, {}, {}} end
         end
+        return reply
+        """)
+
+    /// ARGV ns, me. A node that starts ends what an earlier process of the same name left
+    /// (members, answers), as a reaper would; the same reply as ``reap``.
+    static let restart = script(
+        "restart",
+        reapNode + """
+        local me = ARGV[2]
+        local reply = {}
+        reapNode(me, me, reply)
+        redis.call('DEL', ns .. 'reaped:' .. me)
+        redis.call('ZADD', ns .. 'nodes', nowMs(), me)
         return reply
         """)
 

@@ -302,8 +302,15 @@ public final class RedisChatLedger: ChatLedger {
     }
 
     public func reap(silentFor: Duration) async throws -> [ReapedRoom] {
-        let reply = try await run(ChatLedgerScripts.reap, [nodeID, String(silentFor.milliseconds)])
-        return try (reply.array ?? []).map { entry in
+        try Self.reaped(try await run(ChatLedgerScripts.reap, [nodeID, String(silentFor.milliseconds)]))
+    }
+
+    public func restart() async throws -> [ReapedRoom] {
+        try Self.reaped(try await run(ChatLedgerScripts.restart, [nodeID]))
+    }
+
+    private static func reaped(_ reply: RedisReply) throws -> [ReapedRoom] {
+        try (reply.array ?? []).map { entry in
             let parts = entry.array ?? []
             guard parts.count == 4, let room = parts[0].string else { throw StreamingError.protocol("malformed reap reply") }
             let members = try (parts[2].array ?? []).compactMap(\.bytes).map { try ChatCoding.decode(LedgerMember.self, $0) }

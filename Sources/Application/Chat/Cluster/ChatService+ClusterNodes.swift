@@ -10,6 +10,13 @@ extension ChatService {
     /// Beats every ``ChatClusterTiming/heartbeat`` and looks for lost nodes every
     /// ``ChatClusterTiming/reapEvery`` (a child task of ``run()``).
     func beatAndReap(_ cluster: ChatClusterState) async {
+        do {
+            try await settle(cluster.ledger.restart(), cluster)
+        } catch {
+            logger.warning(
+                "what an earlier process of this node left in the chat cluster was not ended",
+                metadata: ["error": "\(error)"])
+        }
         var sinceBeat = cluster.timing.heartbeat
         while !Task.isCancelled {
             if sinceBeat >= cluster.timing.heartbeat {
@@ -39,7 +46,9 @@ extension ChatService {
                     }
                     return members
                 }
-                logger.error("this node was declared lost by the cluster; its chat members reconnect", metadata: ["members": "\(connections.count)"])
+                logger.error(
+                    "this node was declared lost by the cluster; its chat members reconnect",
+                    metadata: ["members": "\(connections.count)"])
                 var unique: [ConnectionID: Connection] = [:]
                 for connection in connections { unique[connection.id] = connection }
                 for connection in unique.values { hub.closeForRestart(connection) }
@@ -51,23 +60,31 @@ extension ChatService {
 
     private func reap(_ cluster: ChatClusterState) async {
         do {
-            let reaped = try await cluster.ledger.reap(silentFor: cluster.timing.lostAfter)
-            for room in reaped {
-                for member in room.members {
-                    try await cluster.ledger.publish(
-                        ChatFrames.presence("user_left", room: room.room, clientID: member.clientID, user: member.user),
-                        in: room.room, except: member.clientID)
-                }
-                if let live = room.answer {
-                    logger.notice("an answer ended with its node", metadata: ["room": "\(room.room)", "node": "\(live.node)"])
-                    try await finishInLedger(
-                        room.room, live: live, content: live.content, stopped: true,
-                        error: ProtocolFailure(.nodeLost, "the node running this answer was lost", streamID: live.stream), cluster)
-                }
-                if room.answerNow { startClusterAnswers(room.room) }
-            }
+            try await settle(cluster.ledger.reap(silentFor: cluster.timing.lostAfter), cluster)
         } catch {
             logger.warning("looking for lost chat nodes failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Tells the rooms of a lost node what it took with it, and answers what waits.
+    private func settle(_ reaped: [ReapedRoom], _ cluster: ChatClusterState) async throws {
+        for room in reaped {
+            for member in room.members {
+                try await cluster.ledger.publish(
+                    ChatFrames.presence(
+                        "user_left", room: room.room, clientID: member.clientID, user: member.user),
+                    in: room.room, except: member.clientID)
+            }
+            if let live = room.answer {
+                logger.notice(
+                    "an answer ended with its node",
+                    metadata: ["room": "\(room.room)", "node": "\(live.node)"])
+                try await finishInLedger(
+                    room.room, live: live, content: live.content, stopped: true,
+                    error: ProtocolFailure(
+                        .nodeLost, "the node running this answer was lost", streamID: live.stream), cluster)
+            }
+            if room.answerNow { startClusterAnswers(room.room) }
         }
     }
 
@@ -76,7 +93,9 @@ extension ChatService {
         do {
             try await cluster.ledger.leaveCluster()
         } catch {
-            logger.warning("leaving the chat cluster failed; the others will reap this node", metadata: ["error": "\(error)"])
+            logger.warning(
+                "leaving the chat cluster failed; the others will reap this node",
+                metadata: ["error": "\(error)"])
         }
     }
 }
