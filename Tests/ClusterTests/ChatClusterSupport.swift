@@ -90,9 +90,10 @@ struct ChatClusterClient: Sendable {
 /// Runs `body` with `nodes` chat services on the shared Redis; the room's agent answers on `model`.
 func withChatCluster(
     nodes: Int, model: any ModelProvider = ScriptedModelProvider(), options: ChatOptions = ChatOptions(),
-    timing: ChatClusterTiming = ChatClusterTiming(), _ body: @Sendable (ChatTestCluster) async throws -> Void
+    timing: ChatClusterTiming = ChatClusterTiming(), redisURL: String? = nil,
+    _ body: @Sendable (ChatTestCluster) async throws -> Void
 ) async throws {
-    let url = try await SharedRedisServer.url()
+    let url = if let redisURL { redisURL } else { try await SharedRedisServer.url() }
     let namespace = SharedRedisServer.freshNamespace("chat")
     var hubs: [ConnectionHub] = []
     var chats: [ChatService] = []

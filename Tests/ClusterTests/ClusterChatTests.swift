@@ -238,7 +238,7 @@ struct ClusterChatTests {
             #expect(ContinuousClock.now - died < .seconds(4), "agent_typing_stop within 4 s")
             let stop = try #require(ann.frames("agent_typing_stop").first)
             #expect(stop["error"]?["code"]?.stringValue == "node_lost")
-            #expect(ann.messages(in: "room").last?.content == "par", "what it said is kept")
+            try await waitUntil("what it said is kept") { ann.messages(in: "room").last?.content == "par" }
             let joined = try await (try cluster.client(on: 1)).join("room", as: "late")
             #expect(joined["members"]?.items?.compactMap { $0["user"]?.stringValue } == ["ann", "late"], "no ghost member")
 

@@ -182,7 +182,7 @@ enum ChatFrames {
                 writer.field("node", node)
                 writer.key("per_node")
                 writer.beginArray()
-                for field in ["connected_clients"] { writer.string(field) }
+                for field in ChatStats.perNodeFields { writer.string(field) }
                 writer.endArray()
             }
             writer.field("connected_clients", stats.connectedClients)

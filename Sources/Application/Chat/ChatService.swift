@@ -206,6 +206,13 @@ public final class ChatService: Sendable {
         return allRooms().map { room in room.state.withLock { $0.room } }
     }
 
+    /// Current figures, read from the cluster first when this service is a node of one
+    /// (``stats`` gives the figures as last read); `GET /stats` uses this.
+    public func currentStats() async -> ChatStats {
+        if let cluster { await refreshFigures(cluster) }
+        return stats
+    }
+
     /// Current figures (the `chat_stats` message sends the same).
     public var stats: ChatStats {
         if let cluster { return clusterStats(cluster) }

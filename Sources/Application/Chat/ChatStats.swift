@@ -31,6 +31,8 @@ public struct ChatStats: Sendable, Hashable {
     /// In a cluster, this node's name: `connectedClients`, `pendingWrites` and `failedWrites`
     /// are this node's, the rest the whole cluster's. `nil` for rooms in one process.
     public var node: String? = nil
+    /// The figures that are a node's own in a cluster (wire names).
+    public static let perNodeFields = ["connected_clients", "pending_writes", "failed_writes"]
     public var pendingWrites: Int
     /// Store writes that failed (and were retried) since the service started.
     public var failedWrites: Int

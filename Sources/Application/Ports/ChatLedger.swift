@@ -110,6 +110,9 @@ public struct RoomEvent: Sendable {
         case stop(stream: String)
         /// The room was deleted; `frame` is `room_deleted`.
         case deleted(OutboundFrame)
+        /// The room's frames may have been missed (the connection to the bus was lost and is
+        /// back): its members here must get its state again. `ev` is 0.
+        case missed
     }
 
     public let room: String

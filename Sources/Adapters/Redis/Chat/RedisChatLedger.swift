@@ -33,8 +33,13 @@ public final class RedisChatLedger: ChatLedger {
         self.events = events
         self.continuation = continuation
         let channelPrefix = Array((prefix + "ev:").utf8)
-        self.subscriber = RedisSubscriber(configuration: configuration, name: "raaf-chat-rooms", logger: logger) {
-            channel, payload in
+        self.subscriber = RedisSubscriber(
+            configuration: configuration, name: "raaf-chat-rooms", logger: logger,
+            onResubscribed: { channel in
+                guard channel.utf8.starts(with: channelPrefix) else { return }
+                continuation.yield(RoomEvent(room: String(channel.dropFirst(channelPrefix.count)), ev: 0, kind: .missed))
+            }
+        ) { channel, payload in
             guard channel.starts(with: channelPrefix) else { return }
             let room = String(decoding: channel[channelPrefix.count...], as: UTF8.self)
             if let event = Self.decodeEvent(room: room, payload: payload) {

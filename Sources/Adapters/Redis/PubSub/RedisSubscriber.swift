@@ -39,11 +39,22 @@ final class RedisSubscriber: Sendable {
     static let pingAfter: Duration = .seconds(2)
     static let silenceLimit: Duration = .seconds(5)
 
-    init(configuration: RedisConfiguration, name: String, logger: Logger, onMessage: @escaping Handler) {
+    /// Channels confirmed at least once since they were wanted: a later confirmation is a
+    /// resubscription after a lost connection (``onResubscribed``).
+    private let confirmedOnce = Mutex<Set<String>>([])
+    private let onResubscribed: @Sendable (String) -> Void
+
+    /// - Parameter onResubscribed: Called with a channel subscribed again after the connection
+    ///   was lost: what was published meanwhile did not arrive.
+    init(
+        configuration: RedisConfiguration, name: String, logger: Logger,
+        onResubscribed: @escaping @Sendable (String) -> Void = { _ in }, onMessage: @escaping Handler
+    ) {
         self.configuration = configuration
         self.name = name
         self.logger = logger
         self.onMessage = onMessage
+        self.onResubscribed = onResubscribed
         var fds: [Int32] = [-1, -1]
         if pipe(&fds) == 0 {
             _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
@@ -101,6 +112,7 @@ final class RedisSubscriber: Sendable {
     /// No longer wants `channel`.
     func unsubscribe(_ channel: String) {
         table.withLock { $0.unsubscribe(channel) }
+        confirmedOnce.withLock { _ = $0.remove(channel) }
         wake()
     }
 
@@ -250,6 +262,7 @@ final class RedisSubscriber: Sendable {
             let name = String(decoding: Self.bytes(channel), as: UTF8.self)
             let released = table.withLock { $0.confirmedSubscribe(name) }
             for waiter in released { waiter() }
+            if !confirmedOnce.withLock({ $0.insert(name).inserted }) { onResubscribed(name) }
         }
         // `unsubscribe` confirmations and `pong`s need nothing more: reading them was enough.
     }

@@ -74,6 +74,9 @@ struct LocalRooms {
         /// The ledger made this node the room's answerer again while its loop was ending.
         var answerAgain = false
         var live: Answer?
+        /// The last event number received: a jump (frames Pub/Sub lost while it reconnected)
+        /// or a fall (the room's Redis state was lost) makes members resynchronize.
+        var lastEv = 0
     }
 
     var rooms: [String: Room] = [:]
@@ -112,14 +115,32 @@ struct LocalRooms {
         return member
     }
 
+    /// What delivering an event asks of the service.
+    struct Delivery {
+        /// The stop signal of the answer this node runs, for a stop request.
+        var stop: OneWaySignal?
+        /// Frames were missed (or the room's numbering started again): joined members must
+        /// get the room's state again.
+        var resync: [Member] = []
+    }
+
     /// Hands `event` to the room's members here: joined members get a frame numbered after
-    /// their snapshot, joining ones keep it for later. Returns the stop signal to set for a
-    /// stop request of the answer this node runs.
-    mutating func deliver(_ event: RoomEvent, through hub: ConnectionHub) -> OneWaySignal? {
-        guard var room = rooms[event.room] else { return nil }
+    /// their snapshot, joining ones keep it for later.
+    mutating func deliver(_ event: RoomEvent, through hub: ConnectionHub) -> Delivery {
+        guard var room = rooms[event.room] else { return Delivery() }
+        var delivery = Delivery()
+        let missed = if case .missed = event.kind { true } else { false }
+        if missed || (room.lastEv > 0 && event.ev != room.lastEv + 1) {
+            delivery.resync = room.members.values.filter { if case .joined = $0.phase { true } else { false } }
+        }
+        room.lastEv = event.ev
+        rooms[event.room] = room
         switch event.kind {
+        case .missed:
+            return delivery
         case .stop(let stream):
-            return room.live?.stream == stream ? room.live?.stop : nil
+            delivery.stop = room.live?.stream == stream ? room.live?.stop : nil
+            return delivery
         case .frame, .deleted:
             for (id, var member) in room.members {
                 switch member.phase {
@@ -132,7 +153,7 @@ struct LocalRooms {
                 }
             }
             rooms[event.room] = room
-            return nil
+            return delivery
         }
     }
 
@@ -144,7 +165,7 @@ struct LocalRooms {
             if except != member.connection.id.rawValue { hub.send(frame, to: member.connection) }
         case .deleted(let frame):
             hub.send(frame, to: member.connection)
-        case .stop:
+        case .stop, .missed:
             break
         }
     }

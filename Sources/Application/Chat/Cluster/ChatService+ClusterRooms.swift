@@ -255,7 +255,7 @@ extension ChatService {
         return ChatFrames.roomJoined(snapshot, clientID: clientID, user: user, history: history)
     }
 
-    private func rejoin(_ connection: Connection, _ name: String, _ cluster: ChatClusterState) async {
+    func rejoin(_ connection: Connection, _ name: String, _ cluster: ChatClusterState) async {
         guard let member = cluster.local.withLock({ $0.joined(connection.id, in: name) }) else { return }
         do {
             let ledgerMember = LedgerMember(clientID: connection.id.rawValue, user: member.user, key: member.key, node: cluster.ledger.nodeID)
@@ -264,9 +264,10 @@ extension ChatService {
                 recent: min(options.historyPageLimit, 200))
             guard case .done(let snapshot) = outcome else { return }
             cluster.local.withLock { local in
-                guard var current = local.rooms[name]?.members[connection.id], case .joined(let since) = current.phase else { return }
-                // Later frames than the snapshot's, only: what it holds is not sent twice.
-                current.phase = .joined(since: max(since, snapshot.ev))
+                guard var current = local.rooms[name]?.members[connection.id], case .joined = current.phase else { return }
+                // Later frames than the snapshot's, only: what it holds is not sent twice. (The
+                // snapshot's number is lower only when the room's numbering started again.)
+                current.phase = .joined(since: snapshot.ev)
                 local.rooms[name]!.members[connection.id] = current
                 hub.send(roomJoinedFrame(snapshot, clientID: connection.id.rawValue, user: member.user), to: connection)
             }
@@ -317,9 +318,9 @@ extension ChatService {
     /// Hands each room's frames to this node's members (a child task of ``run()``).
     func deliverRoomEvents(_ cluster: ChatClusterState) async {
         for await event in cluster.ledger.events {
-            let (stop, unlisten) = cluster.local.withLock { local -> (OneWaySignal?, Bool) in
-                let stop = local.deliver(event, through: hub)
-                guard case .deleted = event.kind, let room = local.rooms[event.room] else { return (stop, false) }
+            let (delivery, unlisten) = cluster.local.withLock { local -> (LocalRooms.Delivery, Bool) in
+                let delivery = local.deliver(event, through: hub)
+                guard case .deleted = event.kind, let room = local.rooms[event.room] else { return (delivery, false) }
                 // Nobody is in a deleted room; its answer (if this node runs it) stops.
                 room.live?.stop.set()
                 var unlisten = false
@@ -327,10 +328,18 @@ extension ChatService {
                     _ = local.remove(id, from: event.room)
                     unlisten = local.release(event.room) || unlisten
                 }
-                return (stop, unlisten)
+                return (delivery, unlisten)
             }
-            stop?.set()
+            delivery.stop?.set()
             if unlisten { cluster.ledger.stopListening(to: event.room) }
+            if !delivery.resync.isEmpty {
+                logger.notice(
+                    "frames of a room were missed; its members here get its state again",
+                    metadata: ["room": "\(event.room)", "ev": "\(event.ev)"])
+                for member in delivery.resync {
+                    _ = workContinuation.yield(.task { await self.rejoin(member.connection, event.room, cluster) })
+                }
+            }
         }
     }
 }

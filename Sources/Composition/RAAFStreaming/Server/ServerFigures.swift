@@ -39,7 +39,7 @@ struct ServerFigures: Sendable {
                 "cancelled": .int(streams.cancelled),
             ]
         ]) { _, new in new }
-        if let chat { sections["chat"] = Self.chatSection(chat.stats) }
+        if let chat { sections["chat"] = Self.chatSection(await chat.currentStats()) }
         if let broadcaster = hub.broadcaster {
             sections["cluster"] = Self.clusterSection(broadcaster, log: hub.streams.cluster?.counters.stats)
         }
@@ -94,7 +94,7 @@ struct ServerFigures: Sendable {
 
     /// The chat figures with the Ruby gem's field names.
     static func chatSection(_ stats: ChatStats) -> JSONValue {
-        [
+        var section: JSONValue = [
             "connected_clients": .int(stats.connectedClients),
             "active_sessions": .int(stats.activeSessions),
             "active_streams": .int(stats.activeStreams),
@@ -108,6 +108,13 @@ struct ServerFigures: Sendable {
                 }
             ),
         ]
+        if let node = stats.node, case .object(var fields) = section {
+            // A node of a cluster: rooms, sessions, streams and messages are the cluster's.
+            fields["node"] = .string(node)
+            fields["per_node"] = .array(ChatStats.perNodeFields.map { .string($0) })
+            section = .object(fields)
+        }
+        return section
     }
 
     /// The Prometheus text of every metric, brought up to date first.
