@@ -45,6 +45,7 @@ public struct ChatPageRoutes: Sendable {
     /// Where the page is served.
     public let path: String
 
+    /// Routes that serve the document at `path` (`/` unless told) and its files next to it.
     public init(path: String = "/") {
         self.path = path
     }
