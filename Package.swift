@@ -125,8 +125,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Adapters/WebSocket",
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // The chat page's files (Chat/Page: .html, .css, .js) become a generated Swift source.
+            plugins: ["EmbedChatPage"]
         ),
+        // The build tool that embeds the chat page in StreamingWebSocket (see ChatPage's DocC):
+        // a plugin of this package and the host executable it runs; no package dependency.
+        .plugin(name: "EmbedChatPage", capability: .buildTool(), dependencies: ["EmbedFiles"], path: "Plugins/EmbedChatPage"),
+        .executableTarget(name: "EmbedFiles", path: "Sources/BuildTools/EmbedFiles", swiftSettings: swiftSettings),
         // Composition: wires adapters from configuration and the environment.
         .target(
             name: "RAAFStreaming",

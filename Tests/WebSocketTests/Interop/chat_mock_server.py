@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A throwaway mock of the chat frames of the real-time protocol: a development aid for
-the chat page (Sources/Adapters/WebSocket/Chat/) ONLY.
+the chat page (Sources/Adapters/WebSocket/Chat/Page/) ONLY.
 
 It lets the page and chat_browser.py be worked on without the Swift server. It is not a
 reference for the protocol and no test depends on it: the real browser test runs
@@ -12,8 +12,10 @@ fake agent that streams a canned answer word by word, calls a `get_weather` tool
     python3 chat_mock_server.py --port 8099          # then open http://127.0.0.1:8099/
     python3 chat_browser.py --url http://127.0.0.1:8099/ --screenshot /tmp/chat.png
 
-GET / serves the page read from the Swift sources on every request (edit, reload); the
-WebSocket is at /ws. Needs `websockets` 13 or later (`pip install websockets`).
+GET / serves the page's index.html, and GET /chat.css, /chat.js, /chat/*.js its other files,
+read from Sources/Adapters/WebSocket/Chat/Page/ on every request (edit, reload), with the
+headers `serve` sends; the WebSocket is at /ws. Needs `websockets` 13 or later
+(`pip install websockets`).
 """
 import argparse
 import asyncio
@@ -29,25 +31,25 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Response
 
-CHAT_SOURCES = pathlib.Path(__file__).resolve().parents[3] / "Sources/Adapters/WebSocket/Chat"
+PAGE = pathlib.Path(__file__).resolve().parents[3] / "Sources/Adapters/WebSocket/Chat/Page"
+DOCUMENT = "index.html"
+CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+                 ".js": "text/javascript; charset=utf-8"}
+# ChatPageRoutes.contentSecurityPolicy: ChatPageTests checks that the two are the same.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
-    "style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+    "style-src 'self'; script-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 
 
-def page_html():
-    """The page as ChatPage.html builds it: the raw string constants of ChatPage+*.swift,
-    whose text and closing delimiters sit at column 0, put together the same way."""
-    parts = {}
-    for path in sorted(CHAT_SOURCES.glob("ChatPage+*.swift")):
-        for name, text in re.findall(r'static let (\w+) = #"""\n(.*?)\n"""#', path.read_text(), re.S):
-            parts[name] = text
-    return (
-        parts["head"] + "<style>\n" + parts["css"] + "\n</style>\n</head>\n<body>\n" + parts["markup"]
-        + "\n<script>\n" + parts["scriptConnection"] + "\n" + parts["scriptRendering"] + "\n</script>\n</body>\n</html>\n"
-    )
+def page_file(path):
+    """The page's file at an URL path ("/" is the document), as (content type, bytes), or None."""
+    name = DOCUMENT if path == "/" else path.lstrip("/")
+    file = (PAGE / name).resolve()
+    if PAGE not in file.parents or file.suffix not in CONTENT_TYPES or not file.is_file():
+        return None
+    return CONTENT_TYPES[file.suffix], file.read_bytes()
 
 
 def now():
@@ -311,15 +313,19 @@ def process_request(connection, request):
     path = request.path.split("?", 1)[0]
     if path == "/ws":
         return None
+    found = page_file(path)
+    if found is None:
+        return connection.respond(404, "not found\n")
+    content_type, body = found
+    headers = Headers([
+        ("Content-Type", content_type), ("Cache-Control", "no-cache"), ("X-Content-Type-Options", "nosniff"),
+        ("Content-Length", str(len(body))),
+        # websockets closes a connection after a response that is not an upgrade.
+        ("Connection", "close"),
+    ])
     if path == "/":
-        body = page_html().encode()
-        headers = Headers([
-            ("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-cache"),
-            ("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Content-Type-Options", "nosniff"),
-            ("Content-Length", str(len(body))),
-        ])
-        return Response(200, "OK", headers, body)
-    return connection.respond(404, "not found\n")
+        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    return Response(200, "OK", headers, body)
 
 
 async def main():

@@ -1,7 +1,7 @@
 """The chat page after a close with 1012 (service restart: a server draining for a deploy):
 it reconnects at once instead of waiting its backoff.
 
-A websockets server serves the page (chat_mock_server.page_html, the same document as
+A websockets server serves the page (chat_mock_server.process_request: the same files as
 `serve`) and greets each connection with `connected`, then closes the first four with 1001
 (the page's backoff grows: its fourth wait is 2 to 4 s) and the fifth with 1012; the sixth
 stays open. The page must come back after the 1012 within 1.5 s (its backoff would be 4 to 8 s),
