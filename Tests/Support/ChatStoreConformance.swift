@@ -3,7 +3,7 @@ import StreamingApplication
 import StreamingDomain
 
 /// The behaviour every ``ChatStore`` backend must have, written once and run against the
-/// memory and SQLite stores. Each case gets a fresh, empty store.
+/// memory, SQLite and Redis stores. Each case gets a fresh, empty store.
 ///
 /// Rooms here keep up to 1,000 messages, more than any case appends, so a store that trims
 /// to ``Room/messageHistory`` behaves like one that keeps everything. Dates are whole and

@@ -20,9 +20,15 @@ public struct ChatSettings: Sendable, Equatable {
     /// The agent that answers in a room created without one; setting `chat.default_agent`.
     /// Default `assistant`; `nil` leaves such rooms to people.
     public var defaultAgent: String?
-    /// Where rooms and their history are kept; `CHAT_STORE` (`memory` or `sqlite:PATH`),
-    /// setting `chat.store`. Default `sqlite:raaf-chat.sqlite`, so history survives a restart.
-    public var store: ChatStoreLocation
+    /// Where rooms and their history are kept; `CHAT_STORE` (`memory`, `sqlite:PATH` or
+    /// `redis`), setting `chat.store`. `nil` (the default) chooses by `REDIS_URL`: the
+    /// Redis server of ``BackgroundSettings/redisURL`` when it is set, so every node of a
+    /// cluster shares rooms and history, else the SQLite file ``defaultSQLitePath``, so
+    /// history survives a restart. ``StreamingConfiguration/chatStoreLocation`` is the choice made.
+    public var store: ChatStoreLocation?
+
+    /// The SQLite file of rooms when `store` is `nil` and no Redis is configured.
+    public static let defaultSQLitePath = "raaf-chat.sqlite"
 
     /// Creates chat settings; every parameter defaults to the gem's default.
     public init(
@@ -34,7 +40,7 @@ public struct ChatSettings: Sendable, Equatable {
         rateLimit: Int = 60,
         typingTimeout: Duration = .seconds(5),
         defaultAgent: String? = "assistant",
-        store: ChatStoreLocation = .sqlite(path: "raaf-chat.sqlite")
+        store: ChatStoreLocation? = nil
     ) {
         self.maxRooms = maxRooms
         self.maxParticipantsPerRoom = maxParticipantsPerRoom
@@ -48,15 +54,27 @@ public struct ChatSettings: Sendable, Equatable {
     }
 }
 
-/// Where a chat store lives: `memory` or `sqlite:PATH`.
+/// Where a chat store lives: `memory`, `sqlite:PATH` or `redis`.
 public enum ChatStoreLocation: Sendable, Hashable, CustomStringConvertible {
     /// In this process: each room keeps its last `message_history` messages, gone at exit.
     case memory
     /// A SQLite file (created when missing): every message, across restarts.
     case sqlite(path: String)
+    /// The Redis server of `REDIS_URL` (``BackgroundSettings/redisURL``), shared by every
+    /// node: each room keeps its last `message_history` messages there, across restarts of
+    /// the nodes (`RedisChatStore`).
+    case redis
 
-    /// Reads `memory` or `sqlite:PATH` (the job queue's spelling); `nil` for anything else.
+    /// What ``init(parsing:)`` accepts, for error messages.
+    public static let expectation = "memory, sqlite:PATH or redis (the server of REDIS_URL)"
+
+    /// Reads `memory`, `sqlite:PATH` (the job queue's spelling) or `redis`; `nil` for
+    /// anything else, a `redis://` URL included (the chat store uses `REDIS_URL`'s server).
     public init?(parsing text: String) {
+        if text == "redis" {
+            self = .redis
+            return
+        }
         switch try? JobQueueLocation(parsing: text) {
         case .memory: self = .memory
         case .sqlite(let path): self = .sqlite(path: path)
@@ -68,6 +86,17 @@ public enum ChatStoreLocation: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .memory: "memory"
         case .sqlite(let path): "sqlite:\(path)"
+        case .redis: "redis"
         }
+    }
+}
+
+extension StreamingConfiguration {
+    /// Where chat rooms are kept: ``ChatSettings/store`` when set, else `redis` when
+    /// `REDIS_URL` (``BackgroundSettings/redisURL``) is set, else the SQLite file
+    /// ``ChatSettings/defaultSQLitePath``.
+    public var chatStoreLocation: ChatStoreLocation {
+        if let store = chat.store { return store }
+        return background.redisURL == nil ? .sqlite(path: ChatSettings.defaultSQLitePath) : .redis
     }
 }

@@ -24,11 +24,13 @@ extension StreamingConfiguration {
         case websocketAuthTokens = "WEBSOCKET_AUTH_TOKENS"
         /// How often the server pings each connection, in seconds (`30`, `2.5`).
         case websocketHeartbeatInterval = "WEBSOCKET_HEARTBEAT_INTERVAL"
-        /// How many async tasks run at once.
+        /// Where chat rooms are kept: `memory`, `sqlite:PATH` or `redis` (the server of
+        /// `REDIS_URL`, and the default when it is set).
         case chatStore = "CHAT_STORE"
         case chatMaxRooms = "CHAT_MAX_ROOMS"
         case chatMaxMessageLength = "CHAT_MAX_MESSAGE_LENGTH"
         case chatRateLimit = "CHAT_RATE_LIMIT"
+        /// How many async tasks run at once.
         case asyncPoolSize = "ASYNC_POOL_SIZE"
         /// How many async tasks may wait.
         case asyncQueueSize = "ASYNC_QUEUE_SIZE"

@@ -87,7 +87,7 @@ extension StreamingConfiguration {
     }
 
     private func applyChat(_ reader: EnvironmentReader, to chat: inout ChatSettings) throws {
-        if let store = try reader.parsed(.chatStore, "memory or sqlite:PATH", ChatStoreLocation.init(parsing:)) {
+        if let store = try reader.parsed(.chatStore, ChatStoreLocation.expectation, ChatStoreLocation.init(parsing:)) {
             chat.store = store
         }
         if let value = try reader.integer(.chatMaxRooms, .positive) { chat.maxRooms = value }

@@ -84,7 +84,15 @@ extension StreamingConfiguration {
         check.integer("chat.max_message_length", chat.maxMessageLength, .positive)
         check.integer("chat.rate_limit", chat.rateLimit, .positive)
         check.duration("chat.typing_timeout", chat.typingTimeout, .positive)
-        if case .sqlite(let path) = chat.store { check.text("chat.store", path) }
+        switch chat.store {
+        case .sqlite(let path): check.text("chat.store", path)
+        case .redis where background.redisURL == nil:
+            check.fail(
+                "chat.store",
+                "redis (CHAT_STORE=redis) keeps rooms on the server of REDIS_URL, and REDIS_URL (background.redis_url) "
+                    + "is not set: set it, or choose memory or sqlite:PATH")
+        default: break
+        }
 
         check.url("provider.base_url", provider.baseURL, schemes: ["http", "https"])
         if let key = provider.apiKey, key.allSatisfy(\.isWhitespace) {

@@ -3,6 +3,7 @@ import ServiceLifecycle
 import StreamingApplication
 import StreamingDomain
 import StreamingMemory
+import StreamingRedis
 import StreamingSQLite
 
 /// Runs a ``ChatService`` as a swift-service-lifecycle service: it loads the stored rooms,
@@ -30,13 +31,26 @@ public struct ChatRoomsService: Service {
 }
 
 extension StreamingSystem {
-    /// The chat store of `chat.store`: in memory, or a SQLite file.
+    /// The chat store of ``StreamingConfiguration/chatStoreLocation``: in memory, a SQLite
+    /// file, or the Redis server of `REDIS_URL` (with `REDIS_POOL_SIZE` connections of its
+    /// own, opened on first use).
     ///
-    /// - Throws: ``StreamingError/connection(_:)`` when the SQLite file cannot be opened.
+    /// - Throws: ``StreamingError/connection(_:)`` when the SQLite file cannot be opened,
+    ///   ``StreamingError/configuration(variable:reason:)`` for `redis` without a (well-formed)
+    ///   `REDIS_URL`.
     public func makeChatStore() throws -> any ChatStore {
-        switch configuration.chat.store {
-        case .memory: InMemoryChatStore()
-        case .sqlite(let path): try SQLiteChatStore(path: path)
+        switch configuration.chatStoreLocation {
+        case .memory:
+            return InMemoryChatStore()
+        case .sqlite(let path):
+            return try SQLiteChatStore(path: path)
+        case .redis:
+            guard let url = configuration.background.redisURL else {
+                throw StreamingError.configuration(
+                    variable: "chat.store", reason: "redis needs REDIS_URL (background.redis_url)")
+            }
+            return try RedisChatStore(
+                configuration: RedisConfiguration(url: url), connections: configuration.background.redisPoolSize)
         }
     }
 
