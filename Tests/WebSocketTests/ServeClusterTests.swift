@@ -27,7 +27,8 @@ struct ServeClusterTests {
                 let node = try ServeProcess.start(
                     ["--host", "127.0.0.1", "--port", "0"],
                     environment: [
-                        "REDIS_URL": redis.url, "RAAF_NODE_ID": "node-\(index)",
+                        // As a cluster runs: rooms and history in the Redis of the nodes.
+                        "REDIS_URL": redis.url, "RAAF_NODE_ID": "node-\(index)", "CHAT_STORE": "redis",
                         "RAAF_SIMULATION_DELAY_MS": String(pace),
                     ])
                 nodes.append(node)

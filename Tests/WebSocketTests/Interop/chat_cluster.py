@@ -48,12 +48,15 @@ async def create(url, room, **settings):
 
 
 async def read_answer(ws, room, timeout=60):
-    """The frames of one whole answer in `room`, up to the agent's message (a stopped answer's
-    partial message is skipped, with what came before it)."""
+    """The frames of `room` up to the agent's whole (not stopped) message."""
     frames = []
     await until(ws, lambda f: f.get("room") == room and f.get("type") == "chat_message" and f.get("sender") == "agent"
                 and not f.get("stopped"), timeout, frames)
-    frames = [f for f in frames if f.get("room") == room]
+    return [f for f in frames if f.get("room") == room]
+
+
+def last_answer(frames):
+    """The frames of the last answer in `frames`, from its agent_typing_start."""
     starts = [i for i, f in enumerate(frames) if f["type"] == "agent_typing_start"]
     return frames[starts[-1]:] if starts else frames
 
@@ -84,7 +87,7 @@ async def chat_cluster_message(urls):
         users = [f for f in frames if f["type"] == "chat_message" and f["sender"] == "user"]
         expect(len(users) == 1 and users[0]["content"] == "Tell me about streaming." and users[0]["seq"] == 1,
                f"{name}: the user's message {users}")
-        summary = answer_summary(frames)
+        summary = answer_summary(last_answer(frames))
         expect(summary["seqs"] == list(range(1, len(summary["seqs"]) + 1)), f"{name}: chunk seqs {summary['seqs']}")
         expect(summary["text"] == summary["final"] and summary["text"], f"{name}: the answer differs from its chunks")
         summaries.append(summary)
@@ -171,7 +174,7 @@ async def chat_cluster_kill(urls, mode):
         expect(stop.get("error", {}).get("code") == "node_lost", f"{name}: {stop}")
     await send(ann, {"type": "chat_message", "room": room, "content": "Are you still there?"})
     frames = await read_answer(bob, room)
-    summary = answer_summary([f for f in frames if f["type"] != "chat_message" or f["sender"] == "agent"])
+    summary = answer_summary([f for f in last_answer(frames) if f["type"] != "chat_message" or f["sender"] == "agent"])
     expect(summary["seqs"] == list(range(1, len(summary["seqs"]) + 1)), f"the next answer's chunks {summary['seqs']}")
     expect(summary["text"] and summary["final"] == summary["text"], "the room did not answer again")
     return {"typing_stop_after_s": round(time.monotonic() - started, 2)}

@@ -56,8 +56,15 @@ public struct ChatKeys: Sendable, Hashable {
     /// `ns:chat:room:{NAME}:log`: the room's kept messages.
     public func log(_ name: String) -> String { room(name, Self.logSuffix) }
 
-    /// Every key of a room that deleting the room removes: meta, seq and log.
-    public func roomKeys(_ name: String) -> [String] { [meta(name), seq(name), log(name)] }
+    /// Every key of a room that deleting the room removes: meta, seq, log and the ledger's.
+    public func roomKeys(_ name: String) -> [String] {
+        [meta(name), seq(name), log(name)] + Self.ledgerSuffixes.map { room(name, $0) }
+    }
+
+    /// The keys of a room that ``RedisChatLedger`` keeps besides the store's: its event
+    /// counter, members, join order, typists, live answer and its text, the messages waiting
+    /// for the agent and the node answering them.
+    public static let ledgerSuffixes = ["ev", "members", "joins", "typing", "live", "text", "waiting", "answerer"]
 
     public static let metaSuffix = "meta"
     public static let seqSuffix = "seq"

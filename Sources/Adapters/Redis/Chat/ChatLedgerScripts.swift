@@ -41,6 +41,7 @@ enum ChatLedgerScripts {
           local entries = {}
           if recent > 0 then
             for _, entry in ipairs(redis.call('XREVRANGE', rk(room, 'log'), '+', '-', 'COUNT', recent)) do
+              entries[#entries + 1] = entry[1]
               entries[#entries + 1] = entry[2][2]
             end
           end
@@ -73,6 +74,10 @@ enum ChatLedgerScripts {
         return 'ok'
         """)
 
+    /// Every key suffix of a room, as a Lua list.
+    private static let roomParts = ([ChatKeys.metaSuffix, ChatKeys.seqSuffix, ChatKeys.logSuffix] + ChatKeys.ledgerSuffixes)
+        .map { "'\($0)'" }.joined(separator: ", ")
+
     /// ARGV ns, name, requested_by, notice. Returns `ok`, `notfound` or `forbidden`.
     static let delete = script(
         "delete",
@@ -83,7 +88,7 @@ enum ChatLedgerScripts {
         local creator = cjson.decode(meta).createdBy
         if not present(creator) or creator == '' or creator ~= ARGV[3] then return 'forbidden' end
         publish(name, 'd', '-', ARGV[4])
-        for _, part in ipairs({'meta', 'seq', 'log', 'ev', 'members', 'joins', 'typing', 'live', 'text', 'waiting', 'answerer'}) do
+        for _, part in ipairs({\(roomParts)}) do
           redis.call('DEL', rk(name, part))
         end
         redis.call('ZREM', ns .. 'rooms', name)
@@ -137,25 +142,25 @@ enum ChatLedgerScripts {
         return 1
         """)
 
-    /// ARGV ns, name, frame_head, frame_tail, record_head, record_tail, client_id ('' for
-    /// none), keep_at_least, queue (1/0), max_waiting, node.
+    /// ARGV ns, name, frame_head, frame_tail, record, client_id ('' for none), keep_at_least,
+    /// queue (1/0), max_waiting, node. The record's seq is the entry id `0-<seq>`.
     /// Returns {status, seq, start (1/0), full (-1 or the waiting count)}.
     static let post = script(
         "post",
         """
-        local name, client, node = ARGV[2], ARGV[7], ARGV[11]
+        local name, client, node = ARGV[2], ARGV[6], ARGV[10]
         local meta = redis.call('GET', rk(name, 'meta'))
         if not meta then return {'notfound'} end
         if client ~= '' and redis.call('HEXISTS', rk(name, 'members'), client) == 0 then return {'forbidden'} end
         local room = cjson.decode(meta)
         local seq = redis.call('INCR', rk(name, 'seq'))
-        local keep = math.max(tonumber(room.messageHistory) or 0, tonumber(ARGV[8]))
-        redis.call('XADD', rk(name, 'log'), 'MAXLEN', keep, '0-' .. seq, 'm', ARGV[5] .. seq .. ARGV[6])
+        local keep = math.max(tonumber(room.messageHistory) or 0, tonumber(ARGV[7]))
+        redis.call('XADD', rk(name, 'log'), 'MAXLEN', keep, '0-' .. seq, 'm', ARGV[5])
         publish(name, 'f', '-', ARGV[3] .. seq .. ARGV[4])
         local start, full = 0, -1
-        if ARGV[9] == '1' and present(room.agent) then
+        if ARGV[8] == '1' and present(room.agent) then
           local waiting = redis.call('LLEN', rk(name, 'waiting'))
-          if waiting >= tonumber(ARGV[10]) then
+          if waiting >= tonumber(ARGV[9]) then
             full = waiting
           else
             redis.call('RPUSH', rk(name, 'waiting'), seq)
@@ -194,7 +199,7 @@ enum ChatLedgerScripts {
         """)
 
     /// ARGV ns, name, node, stream, context. Returns {} when nothing waits (the node no
-    /// longer answers the room), else {meta, trigger, record...} (newest first).
+    /// longer answers the room), else {meta, trigger, id, record, id, record...} (newest first).
     static let next = script(
         "next",
         """
@@ -211,7 +216,10 @@ enum ChatLedgerScripts {
             redis.call('DEL', rk(name, 'text'))
             redis.call('HSET', rk(name, 'live'), 'stream', ARGV[4], 'agent', agent, 'node', node, 'chunks', 0)
             local reply = {meta, trigger}
-            for _, entry in ipairs(entries) do reply[#reply + 1] = entry[2][2] end
+            for _, entry in ipairs(entries) do
+              reply[#reply + 1] = entry[1]
+              reply[#reply + 1] = entry[2][2]
+            end
             return reply
           end
         end
@@ -385,7 +393,7 @@ enum ChatLedgerScripts {
         return 1
         """)
 
-    /// ARGV ns. Returns {meta, participants, last_seq, streaming (1/0)} per room, in creation order.
+    /// ARGV ns. Returns {name, meta, participants, last_seq, streaming (1/0)} per room, in creation order.
     static let summaries = script(
         "summaries",
         """
@@ -394,7 +402,7 @@ enum ChatLedgerScripts {
           local meta = redis.call('GET', rk(name, 'meta'))
           if meta then
             reply[#reply + 1] = {
-              meta, redis.call('HLEN', rk(name, 'members')), tonumber(redis.call('GET', rk(name, 'seq')) or '0'),
+              name, meta, redis.call('HLEN', rk(name, 'members')), tonumber(redis.call('GET', rk(name, 'seq')) or '0'),
               redis.call('EXISTS', rk(name, 'live')),
             }
           end

@@ -100,7 +100,8 @@ public final class RedisChatLedger: ChatLedger {
     // MARK: Rooms
 
     public func createRoom(_ room: Room, maxRooms: Int) async throws -> LedgerOutcome<Room> {
-        let reply = try await run(ChatLedgerScripts.create, [room.name, try ChatCoding.encodeRoom(room), String(maxRooms)])
+        let reply = try await run(
+            ChatLedgerScripts.create, [Array(room.name.utf8), try ChatRecordCoding.encode(room), Array(String(maxRooms).utf8)])
         switch reply.string {
         case "ok": return .done(room)
         case "exists": return .exists
@@ -121,17 +122,19 @@ public final class RedisChatLedger: ChatLedger {
     public func room(named name: String) async throws -> Room? {
         let reply = try await pool.send(RedisCommand("GET", "\(prefix)room:{\(name)}:meta")).checked("GET")
         guard let bytes = reply.bytes else { return nil }
-        return try ChatCoding.decodeRoom(bytes)
+        return try ChatRecordCoding.room(named: name, from: bytes)
     }
 
     public func summaries() async throws -> [RoomFigures] {
         let reply = try await run(ChatLedgerScripts.summaries, [String]())
         return try (reply.array ?? []).map { entry in
             let parts = entry.array ?? []
-            guard parts.count == 4, let meta = parts[0].bytes else { throw StreamingError.protocol("malformed room summary") }
+            guard parts.count == 5, let name = parts[0].string, let meta = parts[1].bytes else {
+                throw StreamingError.protocol("malformed room summary")
+            }
             return RoomFigures(
-                room: try ChatCoding.decodeRoom(meta), participants: Int(parts[1].integer ?? 0),
-                lastSeq: Int(parts[2].integer ?? 0), streaming: parts[3].integer == 1)
+                room: try ChatRecordCoding.room(named: name, from: meta), participants: Int(parts[2].integer ?? 0),
+                lastSeq: Int(parts[3].integer ?? 0), streaming: parts[4].integer == 1)
         }
     }
 
@@ -142,7 +145,7 @@ public final class RedisChatLedger: ChatLedger {
     {
         var template = member
         template.order = SeqTemplate.marker
-        guard let split = SeqTemplate(splitting: try ChatCoding.encode(template), field: "order") else {
+        guard let split = SeqTemplate(splitting: try Self.encode(template), field: "order") else {
             throw StreamingError.protocol("member template without order")
         }
         let reply = try await run(
@@ -154,8 +157,8 @@ public final class RedisChatLedger: ChatLedger {
         let parts = reply.array ?? []
         switch parts.first?.string {
         case "ok", "again":
-            var snapshot = try Self.snapshot(Array(parts.dropFirst(2)))
-            if let bytes = parts[1].bytes { snapshot.member = try ChatCoding.decode(LedgerMember.self, bytes) }
+            var snapshot = try Self.snapshot(room, Array(parts.dropFirst(2)))
+            if let bytes = parts[1].bytes { snapshot.member = try Self.decodeMember(bytes) }
             return .done(snapshot)
         case "forbidden": return .forbidden
         case "full": return .full(Int(parts[1].string ?? "") ?? 0)
@@ -163,17 +166,38 @@ public final class RedisChatLedger: ChatLedger {
         }
     }
 
-    /// meta, ev, seq, members, typing (client ids), records (newest first), live.
-    private static func snapshot(_ parts: [RedisReply]) throws -> RoomSnapshot {
+    /// meta, ev, seq, members, typing (client ids), entries (id, record, newest first), live.
+    private static func snapshot(_ name: String, _ parts: [RedisReply]) throws -> RoomSnapshot {
         guard parts.count == 7, let meta = parts[0].bytes else { throw StreamingError.protocol("malformed room snapshot") }
-        let members = try (parts[3].array ?? []).compactMap(\.bytes).map { try ChatCoding.decode(LedgerMember.self, $0) }
-            .sorted { $0.order < $1.order }
+        let members = try (parts[3].array ?? []).compactMap(\.bytes).map(decodeMember).sorted { $0.order < $1.order }
         let typingIDs = Set((parts[4].array ?? []).compactMap(\.string))
-        let recent = try (parts[5].array ?? []).compactMap(\.bytes).reversed().map { try ChatCoding.decodeMessage($0) }
         return RoomSnapshot(
-            room: try ChatCoding.decodeRoom(meta), ev: Int(parts[1].integer ?? 0), lastSeq: Int(parts[2].integer ?? 0),
-            members: members, typing: members.filter { typingIDs.contains($0.clientID) }, recent: recent,
-            live: liveState(parts[6]), member: nil)
+            room: try ChatRecordCoding.room(named: name, from: meta), ev: Int(parts[1].integer ?? 0),
+            lastSeq: Int(parts[2].integer ?? 0), members: members, typing: members.filter { typingIDs.contains($0.clientID) },
+            recent: try messages(of: name, newestFirst: parts[5].array ?? []), live: liveState(parts[6]), member: nil)
+    }
+
+    /// Messages from `XREVRANGE` entries flattened as id, record, id, record...; ascending.
+    private static func messages(of room: String, newestFirst entries: [RedisReply]) throws -> [RoomMessage] {
+        var messages: [RoomMessage] = []
+        var index = entries.startIndex
+        while index + 1 < entries.endIndex {
+            guard let id = entries[index].string, let seq = Int(id.drop { $0 != "-" }.dropFirst()), let record = entries[index + 1].bytes
+            else { throw StreamingError.protocol("malformed chat log entry") }
+            messages.append(try ChatRecordCoding.message(room: room, seq: seq, from: record))
+            index += 2
+        }
+        return messages.reversed()
+    }
+
+    private static func encode(_ member: LedgerMember) throws -> [UInt8] { Array(try JSONEncoder().encode(member)) }
+
+    private static func decodeMember(_ bytes: [UInt8]) throws -> LedgerMember {
+        do {
+            return try JSONDecoder().decode(LedgerMember.self, from: Data(bytes))
+        } catch {
+            throw StreamingError.protocol("corrupt chat record: a member is not a member (\(error))")
+        }
     }
 
     private static func liveState(_ reply: RedisReply) -> LiveAnswerState? {
@@ -190,15 +214,12 @@ public final class RedisChatLedger: ChatLedger {
     // MARK: Messages
 
     public func post(_ message: MessageTemplate, queueForAgent: Bool, maxWaiting: Int) async throws -> LedgerOutcome<PostReceipt> {
-        var record = message.message
-        record.seq = SeqTemplate.marker
-        guard let recordTemplate = SeqTemplate(splitting: try ChatCoding.encodeMessage(record)) else {
-            throw StreamingError.protocol("message record without seq")
-        }
+        // The record's `seq` is the log entry's id; what the encoded message says is ignored.
+        let record = try ChatRecordCoding.encode(message.message)
         let reply = try await run(
             ChatLedgerScripts.post,
             [
-                Array(message.room.utf8), message.frame.head, message.frame.tail, recordTemplate.head, recordTemplate.tail,
+                Array(message.room.utf8), message.frame.head, message.frame.tail, record,
                 Array((message.clientID ?? "").utf8), Array(String(message.keepAtLeast).utf8),
                 Array((queueForAgent ? "1" : "0").utf8), Array(String(maxWaiting).utf8), Array(nodeID.utf8),
             ])
@@ -231,8 +252,8 @@ public final class RedisChatLedger: ChatLedger {
         guard let parts = reply.array, parts.count >= 2, let meta = parts[0].bytes, let trigger = parts[1].integer else {
             return nil
         }
-        let context = try parts.dropFirst(2).compactMap(\.bytes).reversed().map { try ChatCoding.decodeMessage($0) }
-        return AnswerTicket(room: try ChatCoding.decodeRoom(meta), trigger: Int(trigger), context: context)
+        let context = try Self.messages(of: room, newestFirst: Array(parts.dropFirst(2)))
+        return AnswerTicket(room: try ChatRecordCoding.room(named: room, from: meta), trigger: Int(trigger), context: context)
     }
 
     public func appendChunk(_ text: String, to stream: String, in room: String, frame: SeqTemplate) async throws -> Int? {
@@ -267,10 +288,10 @@ public final class RedisChatLedger: ChatLedger {
         let key = "\(prefix)room:{\(name)}:meta"
         for _ in 0..<16 {
             guard let current = try await pool.send(RedisCommand("GET", key)).checked("GET").bytes else { return .notFound }
-            var room = try ChatCoding.decodeRoom(current)
+            var room = try ChatRecordCoding.room(named: name, from: current)
             let outcome = change(&room)
             guard case .done = outcome else { return outcome }
-            let reply = try await run(ChatLedgerScripts.replaceMeta, [Array(name.utf8), current, Array(try ChatCoding.encodeRoom(room).utf8)])
+            let reply = try await run(ChatLedgerScripts.replaceMeta, [Array(name.utf8), current, try ChatRecordCoding.encode(room)])
             switch reply.string {
             case "ok": return outcome
             case "notfound": return .notFound
@@ -318,7 +339,7 @@ public final class RedisChatLedger: ChatLedger {
         try (reply.array ?? []).map { entry in
             let parts = entry.array ?? []
             guard parts.count == 4, let room = parts[0].string else { throw StreamingError.protocol("malformed reap reply") }
-            let members = try (parts[2].array ?? []).compactMap(\.bytes).map { try ChatCoding.decode(LedgerMember.self, $0) }
+            let members = try (parts[2].array ?? []).compactMap(\.bytes).map(decodeMember)
             return ReapedRoom(room: room, members: members, answer: Self.liveState(parts[3]), answerNow: parts[1].integer == 1)
         }
     }
