@@ -28,10 +28,7 @@ struct ChatBrowserFailoverTests {
 
     @Test(
         "the page's node is killed mid-answer: the page reconnects to another node and resumes the answer",
-        .enabled(if: SharedRedisServer.canStartServers, "needs redis-server on PATH"),
-        // Rooms, members and answer streams shared across nodes are the rest of issue 14:
-        // enable this test with them.
-        .disabled("needs chat rooms shared across nodes through Redis (issue 14)"))
+        .enabled(if: SharedRedisServer.canStartServers, "needs redis-server on PATH"))
     func nodeKilled() async throws {
         let redis = try await RedisTestServer.start()
         var nodes: [RunningChild] = []
@@ -40,7 +37,10 @@ struct ChatBrowserFailoverTests {
             for index in 1...2 {
                 let node = try ServeProcess.start(
                     ["--host", "127.0.0.1", "--port", "0"],
-                    environment: ["REDIS_URL": redis.url, "RAAF_NODE_ID": "node-\(index)", "RAAF_SIMULATION_DELAY_MS": "100"])
+                    environment: [
+                        "REDIS_URL": redis.url, "RAAF_NODE_ID": "node-\(index)", "RAAF_SIMULATION_DELAY_MS": "100",
+                        "CHAT_STORE": "redis",
+                    ])
                 nodes.append(node)
                 arguments += ["--node", try await ServeProcess.url(of: node), String(node.pid)]
             }
