@@ -8,6 +8,8 @@
 //   delivered frame, 3 nodes against 1 (Redis's own CPU is not counted).
 // - Stream log: 3 nodes each running 20 streams of 1,000 frames on an instant model; frames
 //   logged a second, and frames per round trip (appends are batched).
+// - Chat room (issue 14): 500 members over 3 nodes, an answer of 1,000 chunks at 100 a
+//   second: model-to-member latency of every chunk, against the same room on one node.
 // - Resume on another node: 200 finished streams of node 1 resumed on node 2; time from the
 //   `resume` handed to the hub to its first replayed frame.
 import Benchmark
@@ -21,10 +23,10 @@ import StreamingRedis
 import Synchronization
 
 private let url = ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379"
-private let redis: RedisConfiguration = {
+let redis: RedisConfiguration = {
     do { return try RedisConfiguration(url: url) } catch { fatalError("REDIS_URL: \(error)") }
 }()
-private let logger = Logger(label: "cluster-bench")
+let logger = Logger(label: "cluster-bench")
 
 private func reachable() -> Bool {
     var hints = addrinfo()
@@ -38,16 +40,16 @@ private func reachable() -> Bool {
     return connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0
 }
 
-private func namespace() -> String { "bench-\(UUID().uuidString.prefix(8).lowercased())" }
+func namespace() -> String { "bench-\(UUID().uuidString.prefix(8).lowercased())" }
 
-private func processCPU() -> Duration {
+func processCPU() -> Duration {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     func duration(_ time: timeval) -> Duration { .seconds(time.tv_sec) + .microseconds(time.tv_usec) }
     return duration(usage.ru_utime) + duration(usage.ru_stime)
 }
 
-private func waitFor(timeout: Duration = .seconds(60), _ condition: () async -> Bool) async throws {
+func waitFor(timeout: Duration = .seconds(60), _ condition: () async -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while !(await condition()) {
         guard ContinuousClock.now < deadline else { throw CancellationError() }
@@ -55,13 +57,13 @@ private func waitFor(timeout: Duration = .seconds(60), _ condition: () async -> 
     }
 }
 
-private func percentile(_ sorted: [Int], _ p: Double) -> Int {
+func percentile(_ sorted: [Int], _ p: Double) -> Int {
     sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
 }
 
 /// A transport that reads the send time stamped in each `message` frame (`"data":{"t":NS}`)
 /// and records how long the frame took to get here.
-private final class LatencySink: ConnectionSink {
+final class LatencySink: ConnectionSink {
     let latencies = Mutex<[Int]>([])
     let firstFrameAt = Mutex<ContinuousClock.Instant?>(nil)
 
@@ -266,6 +268,17 @@ let benchmarks: @Sendable () -> Void = {
         let result = try await logThroughput(nodes: 1, streams: 1, frames: 20_000)
         benchmark.measurement(.custom("frames/s", polarity: .prefersLarger), result.perSecond)
         benchmark.measurement(.custom("frames per round trip x10"), Int(result.perRoundTrip * 10))
+    }
+    for (nodes, clustered) in [(1, false), (3, true)] {
+        Benchmark(
+            "Chat room: 500 members on \(nodes) node\(nodes == 1 ? ", no Redis" : "s on Redis"), an answer of 1,000 chunks at 100/s",
+            configuration: .init(metrics: [.custom("p50 us"), .custom("p99 us"), .custom("max us")])
+        ) { benchmark in
+            let latencies = try await chatAnswerLatency(nodes: nodes, clustered: clustered)
+            benchmark.measurement(.custom("p50 us"), percentile(latencies, 0.5) / 1000)
+            benchmark.measurement(.custom("p99 us"), percentile(latencies, 0.99) / 1000)
+            benchmark.measurement(.custom("max us"), (latencies.last ?? 0) / 1000)
+        }
     }
     Benchmark(
         "Resume on another node: resume to first replayed frame (200 streams of 51 frames)",
