@@ -186,6 +186,30 @@ struct ClusterChatTests {
         }
     }
 
+    @Test("chat_stats counts the whole cluster's rooms and members, and names what is per node")
+    func statsAcrossNodes() async throws {
+        try await withChatCluster(nodes: 2) { cluster in
+            let ann = try cluster.client(on: 0)
+            try await ann.create("one")
+            try await ann.join("one", as: "ann")
+            let bob = try cluster.client(on: 1)
+            try await bob.join("one", as: "bob")
+            bob.say("hi", in: "one")
+            try await waitUntil("hi at ann") { ann.messages(in: "one").count == 1 }
+            ann.send("chat_stats")
+            try await waitUntil("stats") { !ann.frames("chat_stats").isEmpty }
+            let stats = try #require(ann.frames("chat_stats").first)
+            #expect(stats["node"]?.stringValue == "node-1")
+            #expect(stats["per_node"]?.items?.compactMap(\.stringValue) == ["connected_clients", "pending_writes", "failed_writes"])
+            #expect(stats["active_sessions"]?.intValue == 2, "members of both nodes")
+            #expect(stats["total_messages"]?.intValue == 1)
+            #expect(stats["rooms"]?.items?.first?["participants"]?.intValue == 2)
+            #expect(stats["connected_clients"]?.intValue == 1, "this node's own connections")
+            let current = await cluster.chats[1].currentStats()
+            #expect(current.activeSessions == 2 && current.node == "node-2")
+        }
+    }
+
     @Test("typing indicators reach the other nodes and expire there")
     func typingAcrossNodes() async throws {
         try await withChatCluster(nodes: 2, options: ChatOptions(typingTimeout: .milliseconds(300))) { cluster in
