@@ -23,12 +23,16 @@ struct ClusterChatOutageTests {
             try await ann.join("lobby", as: "ann")
             let bob = try cluster.client(on: 1)
             try await bob.join("lobby", as: "bob")
+            let carl = try cluster.client(on: 0)
+            try await carl.join("lobby", as: "carl")
             bob.say("before", in: "lobby")
             try await waitUntil("before, at ann") { ann.messages(in: "lobby").map(\.content) == ["before"] }
 
             await redis.kill()
             bob.say("during", in: "lobby")
             try await waitUntil("the outage answered") { bob.sink.errorCodes == ["cluster_unavailable"] }
+            // Carl's connection closes while Redis is away: his leave waits for Redis.
+            cluster.hubs[0].disconnect(carl.connection)
 
             let restarted = try await RedisTestServer.start(port: port, directory: directory.path, appendOnly: true)
             // The members are still in the room (Redis kept them). Bob retries while refused.
@@ -46,6 +50,13 @@ struct ClusterChatOutageTests {
                 return seenByAnn(ann).contains { $0.content == "after" }
             }
             #expect(Set(bob.sink.errorCodes) == ["cluster_unavailable"])
+            // No ghost: carl's leave was recorded once Redis was back.
+            let probe = RedisConnection(configuration: try RedisConfiguration(url: redis.url))
+            try await waitUntil(timeout: .seconds(10), "carl gone from the member list") {
+                let members = try? await probe.send("HVALS", "\(cluster.namespace):chat:room:{lobby}:members").array
+                return members.map { $0.compactMap(\.string).allSatisfy { !$0.contains("carl") } && $0.count == 2 } ?? false
+            }
+            await probe.close()
             // What ann saw: as messages, or as the room's state sent again when Pub/Sub came
             // back (what was published meanwhile did not arrive): nothing missing, no gap.
             let seen = seenByAnn(ann)

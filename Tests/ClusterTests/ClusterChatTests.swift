@@ -273,3 +273,29 @@ struct ClusterChatTests {
         }
     }
 }
+
+@Suite("Chat rooms across nodes, many members", .enabled(if: SharedRedisServer.isAvailable, "needs redis-server on PATH or REDIS_URL"))
+struct ClusterChatCrowdTests {
+    @Test("150 members joining over 3 nodes at once all get room_joined, and every chunk of the answer once, in order")
+    func crowd() async throws {
+        let model = GatedModel(tokens: GatedModel.tokens(count: 20))
+        try await withChatCluster(nodes: 3, model: model, options: ChatOptions(defaultMaxParticipants: 200, participantLimit: 200)) { cluster in
+            let owner = try cluster.client(on: 0)
+            try await owner.create("crowd", ["agent": "assistant"])
+            let members = try (0..<150).map { try cluster.client(on: $0 % 3) }
+            for (index, member) in members.enumerated() {
+                member.send("join_room", ["room": "crowd", "user": .string("m\(index)")])
+            }
+            try await waitUntil(timeout: .seconds(60), "every member joined") { members.allSatisfy { !$0.frames("room_joined").isEmpty } }
+            members[7].say("go", in: "crowd")
+            model.releaseAll()
+            try await waitUntil(timeout: .seconds(60), "every member has the answer") {
+                members.allSatisfy { $0.messages(in: "crowd").contains { $0.sender == "agent" } }
+            }
+            for member in members {
+                #expect(member.frames("response_chunk").compactMap { $0["seq"]?.intValue } == Array(1...20), "node \(member.node + 1)")
+                #expect(member.sink.errorCodes.isEmpty)
+            }
+        }
+    }
+}

@@ -11,12 +11,21 @@ final class ChatClusterState: Sendable {
     let requests = Mutex(ConnectionRequests())
     /// The rooms of the cluster as the last ``ChatLedger/summaries()`` found them (for `stats`).
     let figures = Mutex<[RoomFigures]>([])
+    /// Leaves the ledger could not record yet (it was unreachable), retried with each heartbeat.
+    let pendingLeaves = Mutex<[PendingLeave]>([])
     let timing: ChatClusterTiming
 
     init(ledger: any ChatLedger, timing: ChatClusterTiming) {
         self.ledger = ledger
         self.timing = timing
     }
+}
+
+/// A member who left while the ledger could not be reached.
+struct PendingLeave: Sendable {
+    let room: String
+    let clientID: String
+    let user: String
 }
 
 /// How often a node beats and reaps, and when a silent node counts as lost.

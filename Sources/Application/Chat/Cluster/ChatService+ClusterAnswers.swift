@@ -37,13 +37,11 @@ extension ChatService {
     /// Answers the room's waiting messages while the ledger names this node (a child task of ``run()``).
     func answerClusterRoom(_ name: String) async {
         guard let cluster else { return }
-        let first = cluster.local.withLock { $0.retain(name) }
-        if first {
-            do {
-                try await cluster.ledger.listen(to: name)
-            } catch {
-                logger.warning("stop requests of room not received", metadata: ["room": "\(name)", "error": "\(error)"])
-            }
+        _ = cluster.local.withLock { $0.retain(name) }
+        do {
+            try await cluster.ledger.listen(to: name)
+        } catch {
+            logger.warning("stop requests of room not received", metadata: ["room": "\(name)", "error": "\(error)"])
         }
         var failures = 0
         // A draining node starts no answer: the rooms go to other nodes when it leaves.
@@ -101,7 +99,10 @@ extension ChatService {
             guard
                 try await cluster.ledger.publishAnswerFrame(
                     ChatFrames.agentTypingStart(room: name, agent: agentName, stream: stream), of: stream, in: name)
-            else { return }
+            else {
+                cluster.local.withLock { $0.rooms[name]?.live = nil }
+                return
+            }
             outcome = await withTaskGroup(of: ClusterOutcome?.self) { group in
                 // The run, and a watcher for `stop_stream`: a stop cancels the run (and its model request).
                 group.addTask {

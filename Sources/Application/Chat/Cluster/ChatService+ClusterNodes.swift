@@ -22,6 +22,7 @@ extension ChatService {
             if sinceBeat >= cluster.timing.heartbeat {
                 sinceBeat = .zero
                 await beat(cluster)
+                await retryLeaves(cluster)
             }
             await reap(cluster)
             try? await stopwatch.sleep(cluster.timing.reapEvery)

@@ -206,21 +206,23 @@ extension ChatService {
     /// Listens to the room, asks the ledger to admit the member, then sends `room_joined` and
     /// whatever the room said after the snapshot, in order.
     private func join(_ connection: Connection, _ name: String, user: String, key: String, _ cluster: ChatClusterState) async {
-        let isNew = cluster.local.withLock { local -> Bool? in
-            if local.rooms[name]?.members[connection.id] != nil { return nil }
-            let first = local.retain(name)
+        let isNew = cluster.local.withLock { local -> Bool in
+            if local.rooms[name]?.members[connection.id] != nil { return false }
+            _ = local.retain(name)
             local.rooms[name]!.members[connection.id] = LocalRooms.Member(
                 connection: connection, user: user, key: key, phase: .joining(buffer: []))
             local.memberships[connection.id, default: []].insert(name)
-            return first
+            return true
         }
-        guard let isNew else {
+        guard isNew else {
             // Joined already: the ledger's snapshot tells it the room's state again.
             await rejoin(connection, name, cluster)
             return
         }
         do {
-            if isNew { try await cluster.ledger.listen(to: name) }
+            // Every joiner waits for the room's subscription (at once when it is in place):
+            // what is published after its snapshot must reach this node.
+            try await cluster.ledger.listen(to: name)
             let member = LedgerMember(clientID: connection.id.rawValue, user: user, key: key, node: cluster.ledger.nodeID)
             let outcome = try await cluster.ledger.join(
                 name, member: member, notice: ChatFrames.presence("user_joined", room: name, clientID: member.clientID, user: user),
@@ -235,15 +237,22 @@ extension ChatService {
                 }
                 return
             }
-            cluster.local.withLock { local in
-                guard var member = local.rooms[name]?.members[connection.id], case .joining(let buffer) = member.phase else { return }
+            let admitted = cluster.local.withLock { local -> Bool in
+                guard var member = local.rooms[name]?.members[connection.id], case .joining(let buffer) = member.phase else {
+                    return false
+                }
                 member.phase = .joined(since: snapshot.ev)
                 local.rooms[name]!.members[connection.id] = member
                 hub.send(roomJoinedFrame(snapshot, clientID: connection.id.rawValue, user: user), to: connection)
                 for event in buffer { LocalRooms.send(event, to: member, since: snapshot.ev, through: hub) }
+                return true
             }
-            // A disconnect while the ledger admitted it found a joining member: leave now.
-            if !connection.isOpen { await leave(connection, name, cluster, answer: false) }
+            if !admitted {
+                // The connection closed (and left here) while the ledger admitted it: no ghost.
+                await leaveLedger(name, clientID: connection.id.rawValue, user: user, cluster)
+            } else if !connection.isOpen {
+                await leave(connection, name, cluster, answer: false)
+            }
         } catch {
             abandonJoin(connection, name, cluster)
             replyUnavailable(connection, error, "join_room")
@@ -291,18 +300,32 @@ extension ChatService {
             return (member, local.release(name))
         }
         if let member {
-            do {
-                let clientID = connection.id.rawValue
-                _ = try await cluster.ledger.leave(
-                    name, clientID: clientID, notice: ChatFrames.presence("user_left", room: name, clientID: clientID, user: member.user))
-            } catch {
-                // The member stays in the ledger until this node is lost or the ledger is back:
-                // say so, it is what a member list shows meanwhile.
-                logger.warning("leave not recorded in the chat ledger", metadata: ["room": "\(name)", "error": "\(error)"])
-            }
+            await leaveLedger(name, clientID: connection.id.rawValue, user: member.user, cluster)
             if stop { cluster.ledger.stopListening(to: name) }
         }
         if answer { hub.send(ChatFrames.roomEvent("room_left", room: name), to: connection) }
+    }
+
+    /// Takes a member out of the ledger (`user_left` to the others). When the ledger cannot be
+    /// reached, the leave is kept and retried with every heartbeat, so nobody stays listed
+    /// after their connection is gone.
+    func leaveLedger(_ room: String, clientID: String, user: String, _ cluster: ChatClusterState) async {
+        do {
+            _ = try await cluster.ledger.leave(
+                room, clientID: clientID, notice: ChatFrames.presence("user_left", room: room, clientID: clientID, user: user))
+        } catch {
+            logger.warning("leave not recorded in the chat ledger; retried", metadata: ["room": "\(room)", "error": "\(error)"])
+            cluster.pendingLeaves.withLock { $0.append(PendingLeave(room: room, clientID: clientID, user: user)) }
+        }
+    }
+
+    /// Retries the leaves the ledger could not record.
+    func retryLeaves(_ cluster: ChatClusterState) async {
+        let pending = cluster.pendingLeaves.withLock { pending in
+            defer { pending.removeAll() }
+            return pending
+        }
+        for leave in pending { await leaveLedger(leave.room, clientID: leave.clientID, user: leave.user, cluster) }
     }
 
     /// The hub's disconnect hook: the connection leaves every room (and its queued requests go).
