@@ -115,10 +115,21 @@ func chatAnswerLatency(nodes: Int, clustered: Bool, members: Int = 500, chunks: 
             sinks.append(sink)
             connections.append((hub, connection))
         }
-        try await waitFor { sinks.allSatisfy { $0.joined.load(ordering: .relaxed) } }
+        do {
+            try await waitFor { sinks.allSatisfy { $0.joined.load(ordering: .relaxed) } }
+        } catch {
+            print("chat bench: \(sinks.filter { $0.joined.load(ordering: .relaxed) }.count) of \(members) joined")
+            throw error
+        }
         let (asker, connection) = connections[0]
         asker.receive(text: #"{"type":"chat_message","room":"bench","content":"tell me everything"}"#, from: connection)
-        try await waitFor(timeout: .seconds(Int64(chunks / rate + 60))) { sinks.allSatisfy { $0.answered.load(ordering: .relaxed) } }
+        do {
+            try await waitFor(timeout: .seconds(Int64(chunks / rate + 60))) { sinks.allSatisfy { $0.answered.load(ordering: .relaxed) } }
+        } catch {
+            let chunked = sinks.filter { !$0.latencies.withLock(\.isEmpty) }.count
+            print("chat bench: \(sinks.filter { $0.answered.load(ordering: .relaxed) }.count) of \(members) answered, \(chunked) got chunks")
+            throw error
+        }
         return sinks.flatMap { $0.latencies.withLock { $0 } }.sorted()
     }
     for ledger in ledgers { await ledger.close() }

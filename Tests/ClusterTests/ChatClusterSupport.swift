@@ -105,7 +105,9 @@ func withChatCluster(
             configuration: try RedisConfiguration(url: url), namespace: namespace, nodeID: "node-\(index + 1)",
             logger: Logger(label: "chat-cluster"))
         let chat = ChatService(
-            hub: hub, runner: AgentRunner(provider: model), store: InMemoryChatStore(), agents: agents, options: options,
+            hub: hub, runner: AgentRunner(provider: model),
+            store: try RedisChatStore(configuration: try RedisConfiguration(url: url), namespace: namespace), agents: agents,
+            options: options,
             ledger: ledger, clusterTiming: timing)
         hubs.append(hub)
         chats.append(chat)

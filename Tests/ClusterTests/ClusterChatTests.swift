@@ -210,6 +210,29 @@ struct ClusterChatTests {
         }
     }
 
+    @Test("requests sent right after join_room wait for the join; get_history pages back through the Redis store")
+    func requestsRightAfterJoin() async throws {
+        try await withChatCluster(nodes: 2) { cluster in
+            let ann = try cluster.client(on: 0)
+            try await ann.create("quick")
+            try await ann.join("quick", as: "ann")
+            for n in 1...5 { ann.say("m\(n)", in: "quick") }
+            try await waitUntil("five messages") { ann.messages(in: "quick").count == 5 }
+            let bob = try cluster.client(on: 1)
+            bob.send("join_room", ["room": "quick", "user": "bob"])
+            bob.send("get_history", ["room": "quick", "before_seq": 5, "limit": 2])
+            bob.send("typing_start", ["room": "quick"])
+            bob.say("hello", in: "quick")
+            try await waitUntil("bob's history page") { !bob.frames("history").isEmpty }
+            #expect(bob.sink.errorCodes.isEmpty, "\(bob.sink.errorCodes)")
+            #expect(bob.frames("history").first?["messages"]?.items?.compactMap { $0["seq"]?.intValue } == [3, 4])
+            try await waitUntil("hello at ann") { ann.messages(in: "quick").last?.content == "hello" }
+            let stranger = try cluster.client(on: 1)
+            stranger.send("get_history", ["room": "quick"])
+            try await waitUntil("refused") { stranger.sink.errorCodes == ["forbidden"] }
+        }
+    }
+
     @Test("typing indicators reach the other nodes and expire there")
     func typingAcrossNodes() async throws {
         try await withChatCluster(nodes: 2, options: ChatOptions(typingTimeout: .milliseconds(300))) { cluster in
@@ -276,19 +299,24 @@ struct ClusterChatTests {
 
 @Suite("Chat rooms across nodes, many members", .enabled(if: SharedRedisServer.isAvailable, "needs redis-server on PATH or REDIS_URL"))
 struct ClusterChatCrowdTests {
-    @Test("150 members joining over 3 nodes at once all get room_joined, and every chunk of the answer once, in order")
-    func crowd() async throws {
+    @Test("members joining over 3 nodes at once all get room_joined, and every chunk of the answer once, in order", arguments: [150, 500])
+    func crowd(size: Int) async throws {
         let model = GatedModel(tokens: GatedModel.tokens(count: 20))
-        try await withChatCluster(nodes: 3, model: model, options: ChatOptions(defaultMaxParticipants: 200, participantLimit: 200)) { cluster in
+        try await withChatCluster(nodes: 3, model: model, options: ChatOptions(defaultMaxParticipants: size, participantLimit: size)) { cluster in
             let owner = try cluster.client(on: 0)
             try await owner.create("crowd", ["agent": "assistant"])
-            let members = try (0..<150).map { try cluster.client(on: $0 % 3) }
+            let members = try (0..<size).map { try cluster.client(on: $0 % 3) }
             for (index, member) in members.enumerated() {
                 member.send("join_room", ["room": "crowd", "user": .string("m\(index)")])
             }
             try await waitUntil(timeout: .seconds(60), "every member joined") { members.allSatisfy { !$0.frames("room_joined").isEmpty } }
             members[7].say("go", in: "crowd")
             model.releaseAll()
+            try? await Task.sleep(for: .seconds(15))
+            let withAnswer = members.filter { $0.messages(in: "crowd").contains { $0.sender == "agent" } }.count
+            let withStart = members.filter { !$0.frames("agent_typing_start").isEmpty }.count
+            let withQuestion = members.filter { $0.messages(in: "crowd").contains { $0.sender == "user" } }.count
+            print("DEBUG answer \(withAnswer) start \(withStart) question \(withQuestion) errors \(members[7].sink.errorCodes) joinedEverywhere \(members.map { $0.frames("user_joined").count }.reduce(0, +))")
             try await waitUntil(timeout: .seconds(60), "every member has the answer") {
                 members.allSatisfy { $0.messages(in: "crowd").contains { $0.sender == "agent" } }
             }

@@ -6,8 +6,8 @@ import Foundation
 import StreamingDomain
 
 extension ChatService {
-    func handleChatMessage(_ connection: Connection, _ fields: FieldReader) throws(ProtocolFailure) {
-        let name = try fields.roomName()
+    /// A `chat_message`'s content, checked: not blank, at most ``ChatOptions/maxMessageLength``.
+    func messageContent(_ fields: FieldReader) throws(ProtocolFailure) -> String {
         let content = try fields.string("content")
         guard !content.allSatisfy(\.isWhitespace) else {
             throw ProtocolFailure(.invalidMessage, "\"content\" is empty")
@@ -15,6 +15,12 @@ extension ChatService {
         guard content.count <= options.maxMessageLength else {
             throw ProtocolFailure(.tooLarge, "messages are limited to \(options.maxMessageLength) characters")
         }
+        return content
+    }
+
+    func handleChatMessage(_ connection: Connection, _ fields: FieldReader) throws(ProtocolFailure) {
+        let name = try fields.roomName()
+        let content = try messageContent(fields)
         let room = try room(named: name)
         let draining = isDraining
         let (startAnswer, waiting) = try room.state.withLock { state throws(ProtocolFailure) -> (Bool, Int?) in

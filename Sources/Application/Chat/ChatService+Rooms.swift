@@ -129,22 +129,23 @@ extension ChatService {
         )
     }
 
-    func handleJoin(_ connection: Connection, _ fields: FieldReader) throws(ProtocolFailure) {
-        let name = try fields.roomName()
+    /// Who a `join_room` joins as: the key that allow-lists and rate limits use, and the name
+    /// others see.
+    static func joiner(_ connection: Connection, _ fields: FieldReader) throws(ProtocolFailure) -> (key: String, user: String) {
         let requested = try fields.displayName()
-        let key: String
-        let user: String
         if let identity = connection.identity {
             // Authenticated: the identity decides who joins; `user` is only how others see it.
-            key = identity
-            user = requested ?? identity
-        } else {
-            guard let requested else {
-                throw ProtocolFailure(.invalidMessage, "join_room needs \"user\": a display name")
-            }
-            key = requested
-            user = requested
+            return (identity, requested ?? identity)
         }
+        guard let requested else {
+            throw ProtocolFailure(.invalidMessage, "join_room needs \"user\": a display name")
+        }
+        return (requested, requested)
+    }
+
+    func handleJoin(_ connection: Connection, _ fields: FieldReader) throws(ProtocolFailure) {
+        let name = try fields.roomName()
+        let (key, user) = try Self.joiner(connection, fields)
         guard !directory.withLock({ $0.isShutDown }) else {
             throw ProtocolFailure(.serverBusy, "the server is shutting down")
         }

@@ -16,6 +16,9 @@ public final class RedisChatLedger: ChatLedger {
     public let events: AsyncStream<RoomEvent>
     private let continuation: AsyncStream<RoomEvent>.Continuation
     private let pool: RedisConnectionPool
+    /// Heartbeats and reaping on a connection of their own: a beat never waits behind a burst
+    /// of joins or chunks on the pool, so a busy node is not taken for a lost one.
+    private let beats: RedisConnection
     private let subscriber: RedisSubscriber
     /// `<ns>:chat:`
     private let prefix: String
@@ -29,6 +32,7 @@ public final class RedisChatLedger: ChatLedger {
         let prefix = "\(namespace):chat:"
         self.prefix = prefix
         self.pool = RedisConnectionPool(configuration: configuration, size: connections, name: "raaf-chat")
+        self.beats = RedisConnection(configuration: configuration, name: "raaf-chat-beats")
         let (events, continuation) = AsyncStream<RoomEvent>.makeStream()
         self.events = events
         self.continuation = continuation
@@ -56,6 +60,7 @@ public final class RedisChatLedger: ChatLedger {
         await subscriber.stop()
         continuation.finish()
         await pool.close()
+        await beats.close()
     }
 
     // MARK: Events
@@ -89,6 +94,11 @@ public final class RedisChatLedger: ChatLedger {
     private func run(_ script: RedisScript, _ arguments: [String]) async throws -> RedisReply {
         let command = script.command(arguments: [prefix] + arguments)
         return try await pool.withConnection { try await $0.evaluate(script, command) }
+    }
+
+    /// Runs a script of the node's liveness on its own connection.
+    private func beat(_ script: RedisScript, _ arguments: [String]) async throws -> RedisReply {
+        try await beats.evaluate(script, script.command(arguments: [prefix] + arguments))
     }
 
     private func run(_ script: RedisScript, _ arguments: [[UInt8]]) async throws -> RedisReply {
@@ -324,15 +334,15 @@ public final class RedisChatLedger: ChatLedger {
     // MARK: Nodes
 
     public func heartbeat(rooms: Set<String>) async throws -> Bool {
-        try await run(ChatLedgerScripts.heartbeat, [nodeID]).integer == 1
+        try await beat(ChatLedgerScripts.heartbeat, [nodeID]).integer == 1
     }
 
     public func reap(silentFor: Duration) async throws -> [ReapedRoom] {
-        try Self.reaped(try await run(ChatLedgerScripts.reap, [nodeID, String(silentFor.milliseconds)]))
+        try Self.reaped(try await beat(ChatLedgerScripts.reap, [nodeID, String(silentFor.milliseconds)]))
     }
 
     public func restart() async throws -> [ReapedRoom] {
-        try Self.reaped(try await run(ChatLedgerScripts.restart, [nodeID]))
+        try Self.reaped(try await beat(ChatLedgerScripts.restart, [nodeID]))
     }
 
     private static func reaped(_ reply: RedisReply) throws -> [ReapedRoom] {
@@ -345,6 +355,6 @@ public final class RedisChatLedger: ChatLedger {
     }
 
     public func leaveCluster() async throws {
-        _ = try await run(ChatLedgerScripts.leaveCluster, [nodeID])
+        _ = try await beat(ChatLedgerScripts.leaveCluster, [nodeID])
     }
 }

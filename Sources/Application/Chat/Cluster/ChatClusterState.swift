@@ -66,6 +66,16 @@ struct LocalRooms {
         var phase: Phase
         /// When its typing indicator expires (on the service's stopwatch); `nil` when not typing.
         var typingUntil: Duration?
+
+        /// Keeps `event` for later while joining; `false` when joined.
+        mutating func keep(_ event: RoomEvent) -> Bool {
+            guard case .joining(var buffer) = phase else { return false }
+            // Drop the phase's reference first, so the buffer grows in place.
+            phase = .joined(since: 0)
+            buffer.append(event)
+            phase = .joining(buffer: buffer)
+            return true
+        }
     }
 
     /// The answer this node runs in a room.
@@ -136,32 +146,27 @@ struct LocalRooms {
     /// Hands `event` to the room's members here: joined members get a frame numbered after
     /// their snapshot, joining ones keep it for later.
     mutating func deliver(_ event: RoomEvent, through hub: ConnectionHub) -> Delivery {
-        guard var room = rooms[event.room] else { return Delivery() }
+        // Read and changed in place, never through a copy of the room: a copy would make each
+        // joining member's buffer copy itself on every frame, quadratic in a crowd's joins.
+        guard let lastEv = rooms[event.room]?.lastEv else { return Delivery() }
         var delivery = Delivery()
         let missed = if case .missed = event.kind { true } else { false }
-        if missed || (room.lastEv > 0 && event.ev != room.lastEv + 1) {
-            delivery.resync = room.members.values.filter { if case .joined = $0.phase { true } else { false } }
+        if missed || (lastEv > 0 && event.ev != lastEv + 1) {
+            delivery.resync = rooms[event.room]!.members.values.filter { if case .joined = $0.phase { true } else { false } }
         }
-        room.lastEv = event.ev
-        rooms[event.room] = room
+        rooms[event.room]!.lastEv = event.ev
         switch event.kind {
         case .missed:
             return delivery
         case .stop(let stream):
-            delivery.stop = room.live?.stream == stream ? room.live?.stop : nil
+            let live = rooms[event.room]!.live
+            delivery.stop = live?.stream == stream ? live?.stop : nil
             return delivery
         case .frame, .deleted:
-            for (id, var member) in room.members {
-                switch member.phase {
-                case .joining(var buffer):
-                    buffer.append(event)
-                    member.phase = .joining(buffer: buffer)
-                    room.members[id] = member
-                case .joined(let since):
-                    Self.send(event, to: member, since: since, through: hub)
-                }
+            for id in Array(rooms[event.room]!.members.keys) where !rooms[event.room]!.members[id]!.keep(event) {
+                let member = rooms[event.room]!.members[id]!
+                if case .joined(let since) = member.phase { Self.send(event, to: member, since: since, through: hub) }
             }
-            rooms[event.room] = room
             return delivery
         }
     }

@@ -235,8 +235,7 @@ extension ChatService {
 
     func handleClusterStop(_ connection: Connection, _ fields: FieldReader, _ cluster: ChatClusterState) throws(ProtocolFailure) {
         let name = try fields.roomName()
-        _ = try clusterMember(connection, of: name, cluster)
-        try request(for: connection, cluster) {
+        try memberRequest(connection, name, "stop_stream", cluster) { _ in
             do {
                 if try await !cluster.ledger.requestStop(in: name) {
                     self.hub.reply(
@@ -252,11 +251,10 @@ extension ChatService {
         let name = try fields.roomName()
         let agent = try fields.agentName()
         let reason = try fields.optionalString("reason")
-        let member = try clusterMember(connection, of: name, cluster)
         guard agents[agent] != nil else {
             throw ProtocolFailure(.notFound, "room \"\(name)\" has no agent \"\(agent)\"; add it with add_agent")
         }
-        try request(for: connection, cluster) {
+        try memberRequest(connection, name, "handoff_request", cluster) { member in
             do {
                 switch try await cluster.ledger.handOff(name, to: agent, requireSpecialist: true) {
                 case .done(let previous):
@@ -281,8 +279,7 @@ extension ChatService {
         let name = try fields.roomName()
         let agent = try fields.agentName()
         guard agents[agent] != nil else { throw ProtocolFailure(.notFound, "no agent named \"\(agent)\"") }
-        _ = try clusterMember(connection, of: name, cluster)
-        try request(for: connection, cluster) {
+        try memberRequest(connection, name, "add_agent", cluster) { _ in
             do {
                 switch try await cluster.ledger.addAgent(agent, to: name) {
                 case .done(let room):

@@ -7,35 +7,34 @@ import StreamingDomain
 
 /// Messages, history and typing in a cluster.
 extension ChatService {
-    /// This node's joined member `connection` of `name`, or `forbidden`.
-    func clusterMember(_ connection: Connection, of name: String, _ cluster: ChatClusterState) throws(ProtocolFailure)
-        -> LocalRooms.Member
-    {
-        guard let member = cluster.local.withLock({ $0.joined(connection.id, in: name) }) else {
-            throw ProtocolFailure(.forbidden, "join room \"\(name)\" first")
+    /// Queues a request that only a member of `name` may make. Membership is checked when the
+    /// request runs: requests run in order, so a `join_room` sent just before is done by then.
+    func memberRequest(
+        _ connection: Connection, _ name: String, _ requestType: String, _ cluster: ChatClusterState,
+        _ body: @escaping @Sendable (LocalRooms.Member) async -> Void
+    ) throws(ProtocolFailure) {
+        try request(for: connection, cluster) {
+            guard let member = cluster.local.withLock({ $0.joined(connection.id, in: name) }) else {
+                self.hub.reply(connection, ProtocolFailure(.forbidden, "join room \"\(name)\" first"), requestType: requestType)
+                return
+            }
+            await body(member)
         }
-        return member
     }
 
     func handleClusterMessage(_ connection: Connection, _ fields: FieldReader, _ cluster: ChatClusterState) throws(ProtocolFailure) {
         let name = try fields.roomName()
-        let content = try fields.string("content")
-        guard !content.allSatisfy(\.isWhitespace) else {
-            throw ProtocolFailure(.invalidMessage, "\"content\" is empty")
-        }
-        guard content.count <= options.maxMessageLength else {
-            throw ProtocolFailure(.tooLarge, "messages are limited to \(options.maxMessageLength) characters")
-        }
-        // A member still joining is queued behind its join: check membership when it runs.
-        let user = try cluster.local.withLock { local throws(ProtocolFailure) -> (user: String, key: String) in
-            guard let member = local.rooms[name]?.members[connection.id] else {
-                throw ProtocolFailure(.forbidden, "join room \"\(name)\" first")
+        let content = try messageContent(fields)
+        try memberRequest(connection, name, "chat_message", cluster) { member in
+            do throws(ProtocolFailure) {
+                try self.takeToken(for: member.key)
+            } catch {
+                self.hub.reply(connection, error, requestType: "chat_message")
+                return
             }
-            return (member.user, member.key)
+            let message = RoomMessage(room: name, seq: 0, sender: .user, author: member.user, content: content, sentAt: Date())
+            await self.post(message, from: connection, cluster)
         }
-        try takeToken(for: user.key)
-        let message = RoomMessage(room: name, seq: 0, sender: .user, author: user.user, content: content, sentAt: Date())
-        try request(for: connection, cluster) { await self.post(message, from: connection, cluster) }
     }
 
     /// Posts a member's message; starts answering the room when this node is to.
@@ -101,8 +100,7 @@ extension ChatService {
         let name = try fields.roomName()
         let before = try fields.optionalInt("before_seq", in: 1...Int.max)
         let limit = try fields.optionalInt("limit", in: 1...max(1, options.historyPageLimit)) ?? min(50, options.historyPageLimit)
-        _ = try clusterMember(connection, of: name, cluster)
-        try request(for: connection, cluster) {
+        try memberRequest(connection, name, "get_history", cluster) { _ in
             do {
                 // One more than the page, to learn whether older messages remain.
                 let stored = try await self.store.history(ofRoom: name, beforeSeq: before, limit: limit + 1)
@@ -119,20 +117,18 @@ extension ChatService {
 
     func handleClusterTyping(_ connection: Connection, _ fields: FieldReader, typing: Bool, _ cluster: ChatClusterState) throws(ProtocolFailure) {
         let name = try fields.roomName()
-        let until = stopwatch.elapsed() + options.typingTimeout
-        let change = try cluster.local.withLock { local throws(ProtocolFailure) -> LocalRooms.Member? in
-            guard var member = local.joined(connection.id, in: name) else {
-                throw ProtocolFailure(.forbidden, "join room \"\(name)\" first")
+        try memberRequest(connection, name, typing ? "typing_start" : "typing_stop", cluster) { member in
+            let until = self.stopwatch.elapsed() + self.options.typingTimeout
+            let changed = cluster.local.withLock { local -> Bool in
+                guard var current = local.rooms[name]?.members[connection.id] else { return false }
+                let wasTyping = current.typingUntil != nil
+                current.typingUntil = typing ? until : nil
+                local.rooms[name]!.members[connection.id] = current
+                // Repeats only push the expiry back; the others hear starts and stops.
+                return wasTyping != typing
             }
-            let wasTyping = member.typingUntil != nil
-            member.typingUntil = typing ? until : nil
-            local.rooms[name]!.members[connection.id] = member
-            // Repeats only push the expiry back; the others hear starts and stops.
-            return wasTyping == typing ? nil : member
-        }
-        guard let member = change else { return }
-        if typing { typingWakeup.wake() }
-        try request(for: connection, cluster) {
+            guard changed else { return }
+            if typing { self.typingWakeup.wake() }
             await self.publishTyping(typing, clientID: connection.id.rawValue, user: member.user, in: name, expired: false, cluster)
         }
     }

@@ -17,16 +17,21 @@ extension ChatService {
                 "what an earlier process of this node left in the chat cluster was not ended",
                 metadata: ["error": "\(error)"])
         }
-        var sinceBeat = cluster.timing.heartbeat
-        while !Task.isCancelled {
-            if sinceBeat >= cluster.timing.heartbeat {
-                sinceBeat = .zero
-                await beat(cluster)
-                await retryLeaves(cluster)
+        // Two loops, so settling what a lost node left never delays this node's own beat.
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    await self.beat(cluster)
+                    await self.retryLeaves(cluster)
+                    try? await self.stopwatch.sleep(cluster.timing.heartbeat)
+                }
             }
-            await reap(cluster)
-            try? await stopwatch.sleep(cluster.timing.reapEvery)
-            sinceBeat += cluster.timing.reapEvery
+            group.addTask {
+                while !Task.isCancelled {
+                    await self.reap(cluster)
+                    try? await self.stopwatch.sleep(cluster.timing.reapEvery)
+                }
+            }
         }
     }
 

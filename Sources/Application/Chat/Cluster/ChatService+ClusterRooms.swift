@@ -187,19 +187,7 @@ extension ChatService {
 
     private func handleClusterJoin(_ connection: Connection, _ fields: FieldReader, _ cluster: ChatClusterState) throws(ProtocolFailure) {
         let name = try fields.roomName()
-        let requested = try fields.displayName()
-        let key: String
-        let user: String
-        if let identity = connection.identity {
-            key = identity
-            user = requested ?? identity
-        } else {
-            guard let requested else {
-                throw ProtocolFailure(.invalidMessage, "join_room needs \"user\": a display name")
-            }
-            key = requested
-            user = requested
-        }
+        let (key, user) = try Self.joiner(connection, fields)
         try request(for: connection, cluster) { await self.join(connection, name, user: user, key: key, cluster) }
     }
 
