@@ -87,14 +87,19 @@ check-layers:
 
 ## WebSocket conformance (issue 15): the Autobahn testsuite (installed into a Python 2.7
 ## virtualenv under .build-autobahn) against Examples/EchoServer, the frame layer of `serve`
-## with an echo consumer. `make conformance` runs every case, permessage-deflate included, and
-## writes docs/CONFORMANCE.md; `make test` runs sections 1 to 10 (conformance-ci). Both fail on
-## a FAILED case or a WRONG CODE close, and say "skipped" with the reason when the suite cannot
-## be installed. See scripts/conformance/.
-CONFORMANCE_CASES ?= *
+## with an echo consumer. `make conformance` runs every case, permessage-deflate included,
+## against a release EchoServer, in chunks (a section, or one data set of sections 12 and 13:
+## 18 cases), each a run of its own that keeps its verdicts when it ends, and writes
+## docs/CONFORMANCE.md; CONFORMANCE_RESUME=1 reuses the chunks an interrupted run finished.
+## `make test` runs sections 1 to 10 (conformance-ci). Both fail on a FAILED case or a WRONG
+## CODE close, and say "skipped" with the reason when the suite cannot be installed. See
+## scripts/conformance/.
+CONFORMANCE_CASES ?= 1.*,2.*,3.*,4.*,5.*,6.*,7.*,9.*,10.*,12.1.*,12.2.*,12.3.*,12.4.*,12.5.*,13.1.*,13.2.*,13.3.*,13.4.*,13.5.*,13.6.*,13.7.*
+CONFORMANCE_RESUME ?= 0
 conformance:
-	$(SWIFT) build --product EchoServer
-	scripts/conformance/run.sh "$(CONFORMANCE_CASES)" docs/CONFORMANCE.md
+	$(SWIFT) build -c release --product EchoServer
+	CONFORMANCE_CONFIGURATION=release CONFORMANCE_CHUNKS=1 CONFORMANCE_RESUME=$(CONFORMANCE_RESUME) \
+		scripts/conformance/run.sh "$(CONFORMANCE_CASES)" docs/CONFORMANCE.md
 
 conformance-ci:
 	scripts/conformance/run.sh "1.*,2.*,3.*,4.*,5.*,6.*,7.*,9.*,10.*"
@@ -116,7 +121,9 @@ sanitize: deps
 	done
 
 ## libFuzzer over every hand-written parser (Fuzz/, scripts/fuzz/run.sh): FUZZ_SECONDS (default
-## 60) per target. What it finds lands in Tests/FuzzCorpus, which `make test` replays.
+## 60) per target; `make fuzz FUZZ_TARGETS=ForwardedHeader` runs one. What it finds lands in
+## Tests/FuzzCorpus, which `make test` replays.
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 fuzz: deps
-	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz/run.sh
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz/run.sh $(FUZZ_TARGETS)

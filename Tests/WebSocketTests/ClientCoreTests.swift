@@ -1,5 +1,6 @@
 import StreamingApplication
 import StreamingDomain
+import StreamingTestSupport
 import Testing
 
 @testable import StreamingWebSocket
@@ -258,7 +259,7 @@ import Testing
     @Test func reconnectPolicyDrawsWithinTheCappedCeiling() {
         let policy = WebSocketClient.ReconnectPolicy.exponential(
             maxAttempts: 5, initialDelay: .milliseconds(100), maxDelay: .milliseconds(700))
-        var random = SystemRandomNumberGenerator()
+        var random = SplitMix64(seed: 0x5EED)
         for attempt in 1...8 {
             let ceiling = min(Duration.milliseconds(100) * (1 << (attempt - 1)), .milliseconds(700))
             for _ in 0..<200 {

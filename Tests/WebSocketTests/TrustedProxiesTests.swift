@@ -90,6 +90,23 @@ struct TrustedProxiesTests {
         #expect(hops.last == "10.0.0.100")
     }
 
+    @Test("delimiters are ASCII bytes: a scalar that merges with the comma into one Character does not hide the hop a proxy appended")
+    func delimitersAreBytes() throws {
+        // U+0600 (a prepended scalar) and the "," after it form one Character. Found by
+        // Fuzz/ForwardedHeader.swift's byte-level reference.
+        let proxies = try #require(TrustedProxies(parsing: ["10.0.0.0/8"]))
+        let proxy = try Self.address("10.0.0.5")
+        let client = try Self.address("203.0.113.7")
+        #expect(ForwardedHeader.forwardedFor(["6.6.6.6\u{600}, 203.0.113.7"]) == ["6.6.6.6\u{600}", "203.0.113.7"])
+        #expect(proxies.clientAddress(peer: proxy, forwarded: [], forwardedFor: ["6.6.6.6\u{600}, 203.0.113.7"]) == client)
+        #expect(ForwardedHeader.forNodes(["for=x\u{600}, for=203.0.113.7"]) == ["x\u{600}", "203.0.113.7"])
+        #expect(proxies.clientAddress(peer: proxy, forwarded: ["for=x\u{600}, for=203.0.113.7"], forwardedFor: []) == client)
+        // A port is ASCII digits, not any Unicode number.
+        #expect(ForwardedHeader.address(ofNode: "1.2.3.4:\u{663}") == nil)
+        #expect(ForwardedHeader.address(ofNode: "[::1]:\u{BD}") == nil)
+        #expect(ForwardedHeader.address(ofNode: "[::1]:80") == (try Self.address("::1")))
+    }
+
     @Test("the client is the rightmost untrusted hop, and only a trusted peer's headers count")
     func clientAddress() throws {
         let proxies = try #require(TrustedProxies(parsing: ["127.0.0.1", "10.0.0.0/8", "fd00::/8"]))

@@ -1,12 +1,19 @@
 #!/usr/bin/env python3
 """Runs the Autobahn testsuite's fuzzing client against EchoServer and judges the result.
 
-    run.py --wstest VENV/bin/wstest --binary .build/debug/EchoServer [--cases 1.*,2.*] [--report docs/CONFORMANCE.md]
+    run.py --wstest VENV/bin/wstest --binary .build/debug/EchoServer [--cases 1.*,2.*] [--chunks] [--resume]
+           [--report docs/CONFORMANCE.md]
 
 Starts EchoServer (with --compression) on a free loopback port, runs `wstest -m fuzzingclient`
 on the chosen cases, reads Autobahn's index.json, prints the counts per result and per
 section, and exits 1 when any case is FAILED or closed with a WRONG CODE. With --report it
 writes the Markdown report (counts, and a reason line for every case that is not OK).
+
+Autobahn writes its reports only when a whole run ends, so a long run that is stopped leaves
+nothing. With --chunks, each comma-separated pattern is a run of its own (its own spec, a fresh
+EchoServer, its own report folder under the outdir), so every finished chunk keeps its verdicts;
+--resume reuses the verdicts of chunks that finished before (same outdir) instead of running
+them again.
 """
 import argparse
 import collections
@@ -62,6 +69,84 @@ def start_server(binary, port):
             return server
     server.kill()
     raise SystemExit("EchoServer did not start")
+
+
+def chunk_folder(outdir, pattern):
+    return os.path.join(outdir, "chunk-" + pattern.replace("*", "all").replace("/", "_"))
+
+
+def run_chunks(wstest, binary, patterns, outdir, resume):
+    """Each pattern a run of its own, with a fresh server; returns the merged index and timings."""
+    merged, timings = {}, []
+    for pattern in patterns:
+        folder = chunk_folder(outdir, pattern)
+        index_path = os.path.join(folder, "index.json")
+        if resume and not os.path.exists(index_path) and not claim(folder):
+            print("autobahn: %s: left to the run that claimed it (%s.claim)" % (pattern, folder), flush=True)
+            continue
+        if resume and os.path.exists(index_path):
+            with open(index_path) as file:
+                index = json.load(file)["RAAFStreaming"]
+            seconds_path = os.path.join(folder, "seconds")
+            if os.path.exists(seconds_path):
+                with open(seconds_path) as file:
+                    timings.append((pattern, len(index), float(file.read())))
+            print("autobahn: %s: %d cases reused from %s" % (pattern, len(index), folder), flush=True)
+        else:
+            if os.path.exists(index_path):
+                os.remove(index_path)
+            started = time.monotonic()
+            port = free_port()
+            server = start_server(binary, port)
+            try:
+                index = run_suite(wstest, port, [pattern], folder)
+            finally:
+                stop_server(server)
+                release(folder)
+            seconds = time.monotonic() - started
+            with open(os.path.join(folder, "seconds"), "w") as file:
+                file.write("%.1f" % seconds)
+            timings.append((pattern, len(index), seconds))
+            print("autobahn: %s: %d cases in %.0f s" % (pattern, len(index), seconds), flush=True)
+        for case_id, entry in index.items():
+            entry = dict(entry)
+            entry["reportfile"] = os.path.join(folder, entry["reportfile"]) if entry.get("reportfile") else ""
+            merged[case_id] = entry
+    return merged, timings
+
+
+def claim(folder):
+    """With --resume, several runs may share the outdir (on a slow machine, chunks in parallel):
+    a chunk is run by the one that claims it first; a claim whose process is gone is taken over."""
+    path = folder + ".claim"
+    try:
+        os.makedirs(path)
+    except FileExistsError:
+        try:
+            with open(os.path.join(path, "pid")) as file:
+                os.kill(int(file.read()), 0)
+            return False
+        except (OSError, ValueError):
+            pass  # its process is gone: take it over
+    with open(os.path.join(path, "pid"), "w") as file:
+        file.write(str(os.getpid()))
+    return True
+
+
+def release(folder):
+    path = folder + ".claim"
+    if os.path.exists(os.path.join(path, "pid")):
+        os.remove(os.path.join(path, "pid"))
+    if os.path.isdir(path):
+        os.rmdir(path)
+
+
+def stop_server(server):
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
 
 
 def run_suite(wstest, port, cases, outdir):
@@ -130,7 +215,7 @@ def reason(case):
     return " ".join(parts) or "(no reason given)"
 
 
-def write_report(path, cases, per_result, wrong_code, per_section, command, selection):
+def write_report(path, cases, per_result, wrong_code, per_section, command, selection, timings, binary):
     lines = [
         "# WebSocket conformance: the Autobahn testsuite",
         "",
@@ -140,8 +225,23 @@ def write_report(path, cases, per_result, wrong_code, per_section, command, sele
         "permessage-deflate on. Written by `%s`; CI runs sections 1 to 10 on every change" % command,
         "(`.ci/run`, `make test`) and fails on any FAILED case or WRONG CODE close.",
         "",
-        "Cases run: `%s` (%d cases; the whole suite is 517)." % (selection, len(cases)),
+        "Cases run: `%s` (%d cases; the whole suite is 517), against a %s build of EchoServer," % (
+            selection, len(cases), "release" if "/release/" in binary else "debug"),
+        "on %s." % time.strftime("%Y-%m-%d"),
         "",
+    ]
+    if timings:
+        lines += [
+            "Run in chunks, each with its own fuzzing-client spec and a fresh EchoServer, so each",
+            "chunk writes its verdicts when it ends (Autobahn writes nothing for a run that is",
+            "stopped). Time per chunk, on the machine that wrote this file:",
+            "",
+            "| chunk | cases | seconds |",
+            "| --- | --- | --- |",
+        ]
+        lines += ["| `%s` | %d | %.0f |" % timing for timing in timings]
+        lines.append("")
+    lines += [
         "## Counts per result",
         "",
         "| result | cases |",
@@ -200,22 +300,24 @@ def main():
     parser.add_argument("--outdir", default=None)
     parser.add_argument("--report", default=None)
     parser.add_argument("--command", default="make conformance")
+    parser.add_argument("--chunks", action="store_true", help="run each pattern on its own")
+    parser.add_argument("--resume", action="store_true", help="with --chunks: reuse finished chunks' verdicts")
     args = parser.parse_args()
 
     args.wstest = os.path.abspath(args.wstest)
     args.binary = os.path.abspath(args.binary)
     outdir = os.path.abspath(args.outdir or tempfile.mkdtemp(prefix="autobahn-"))
-    port = free_port()
-    server = start_server(args.binary, port)
     started = time.monotonic()
-    try:
-        index = run_suite(args.wstest, port, args.cases.split(","), outdir)
-    finally:
-        server.terminate()
+    timings = []
+    if args.chunks:
+        index, timings = run_chunks(args.wstest, args.binary, args.cases.split(","), outdir, args.resume)
+    else:
+        port = free_port()
+        server = start_server(args.binary, port)
         try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+            index = run_suite(args.wstest, port, args.cases.split(","), outdir)
+        finally:
+            stop_server(server)
     cases = judge(index, outdir)
     per_result, wrong_code, per_section = summarize(cases)
     print("autobahn: %d cases in %.0f s: %s; %d WRONG CODE" % (len(cases), time.monotonic() - started, counts_line(per_result), len(wrong_code)))
@@ -225,7 +327,7 @@ def main():
         if case["behavior"] != "OK" or case["close"] not in ("OK", "INFORMATIONAL"):
             print("  %s %s / close %s: %s" % (case["id"], case["behavior"], case["close"], reason(case)))
     if args.report:
-        write_report(args.report, cases, per_result, wrong_code, per_section, args.command, args.cases)
+        write_report(args.report, cases, per_result, wrong_code, per_section, args.command, args.cases, timings, args.binary)
         print("autobahn: wrote %s (reports in %s)" % (args.report, outdir))
     failed = per_result["FAILED"] + len(wrong_code)
     print("conformance: %d passed, %d failed" % (len(cases) - failed, failed))

@@ -25,17 +25,38 @@ sources() {
     WebSocketText) printf '%s\n' Sources/Adapters/WebSocket/Frames/UTF8Validation.swift Sources/Adapters/WebSocket/Frames/PerMessageDeflate.swift ;;
     RESPReader) printf '%s\n' "${domain[@]}" Sources/Adapters/Redis/Connection/RedisReply.swift ;;
     ClientMessage) printf '%s\n' "${domain[@]}" Sources/Application/Connections/ClientMessage.swift Sources/Application/Connections/ProtocolError.swift Sources/Application/Connections/CloseCode.swift ;;
+    ForwardedHeader) printf '%s\n' Sources/Adapters/WebSocket/HTTP/ForwardedHeader.swift Sources/Adapters/WebSocket/HTTP/TrustedProxies.swift ;;
     *) echo "unknown fuzz target $1" >&2; return 1 ;;
     esac
 }
 flags() {
+    extra=()
     case "$1" in
-    RESPReader) echo "-I Sources/CHiredis -lhiredis" ;;
+    RESPReader) extra=(-I Sources/CHiredis -lhiredis) ;;
+    ForwardedHeader) nio_core ;;
     esac
 }
 
+# NIOCore (IPAddress parses and prints through its SocketAddress), uninstrumented, from the debug
+# build: its module and those of its dependencies, their objects linked in (with lld: gold
+# fails on them).
+nio_core() {
+    swift build --target NIOCore >"$out/nio-core.log" 2>&1 || { echo "fuzz: NIOCore did not build:"; cat "$out/nio-core.log"; exit 2; }
+    local debug modules module map object
+    debug="$(swift build --show-bin-path)"
+    modules=(NIOCore NIOConcurrencyHelpers CNIOAtomics _NIOBase64 _NIODataStructures CNIOLinux CNIODarwin CNIOWindows
+        CNIOWASI CNIOOpenBSD CNIOFreeBSD Atomics _AtomicsShims DequeModule ContainersPreview InternalCollectionsUtilities)
+    extra=(-use-ld=lld -I "$debug/Modules")
+    for module in "${modules[@]}"; do
+        map="$debug/$module.build/module.modulemap"
+        [ -f "$map" ] || map="$(find .build/checkouts/*/Sources/"$module"/include -name module.modulemap 2>/dev/null | head -1)"
+        [ -z "$map" ] || extra+=(-Xcc "-fmodule-map-file=$map")
+        while IFS= read -r object; do extra+=("$object"); done < <(find "$debug/$module.build" -name '*.o')
+    done
+}
+
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(JSONParser ChunkScanner SSEParser WebSocketText RESPReader ClientMessage)
+[ ${#targets[@]} -gt 0 ] || targets=(JSONParser ChunkScanner SSEParser WebSocketText RESPReader ClientMessage ForwardedHeader)
 found=0
 for target in "${targets[@]}"; do
     build="$out/src/$target"
@@ -46,9 +67,9 @@ for target in "${targets[@]}"; do
         sed -E "s/$own_modules//" "$file" >"$build/$(echo "$file" | tr / _)"
     done <<<"$list"
     cp "Fuzz/$target.swift" "$build/"
-    # shellcheck disable=SC2046
+    flags "$target"
     if ! "$swiftc" -parse-as-library -sanitize=fuzzer,address -Onone -g -module-name "Fuzz$target" \
-        $(flags "$target") "$build"/*.swift -o "$out/bin/$target" 2>"$build/build.log"; then
+        "${extra[@]}" "$build"/*.swift -o "$out/bin/$target" 2>"$build/build.log"; then
         echo "fuzz: $target did not build:"; cat "$build/build.log"; exit 2
     fi
     corpus="$out/corpus/$target"
