@@ -1,7 +1,9 @@
 // Throughput of the agent runner, the stream pipeline and the event bus on the offline
 // model at zero delay. Run with `make bench`; figures go to docs/PERFORMANCE.md.
 import Benchmark
-import RAAFStreaming
+import StreamingApplication
+import StreamingDomain
+import StreamingMemory
 import Synchronization
 
 /// A prompt of `words` words: the offline model quotes it back, one delta per word.
@@ -31,7 +33,7 @@ private func drain<S: AsyncSequence>(_ events: S) async throws -> Int where S.El
 let benchmarks: @Sendable () -> Void = {
     poolBenchmarks()
     Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .throughput, .mallocCountTotal, .instructions],
+        metrics: [.wallClock, .cpuTotal, .throughput, .mallocCountTotal],
         warmupIterations: 2,
         scalingFactor: .one,
         maxDuration: .seconds(5),

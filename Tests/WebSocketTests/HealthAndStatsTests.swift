@@ -1,8 +1,5 @@
 import AsyncHTTPClient
 import Foundation
-import HummingbirdWSClient
-import NIOCore
-import Logging
 import RAAFStreaming
 import StreamingRedisTestSupport
 import StreamingTestSupport
@@ -91,23 +88,6 @@ struct HealthAndStatsTests {
             let bus = overHTTP["event_bus"] as? [String: Any]
             #expect((bus?["emitted"] as? Int ?? 0) > 0)
             #expect((overHTTP["streams"] as? [String: Any])?["completed"] as? Int == 1)
-        }
-    }
-
-    @Test("the error hook hears a protocol violation with its reason and close code")
-    func errorHookOnViolation() async throws {
-        try await HTTPTestServer.with { server in
-            let failures = Locked<[ProtocolFailure]>([])
-            server.hub.onError { _, failure in failures.withLock { $0.append(failure) } }
-            let wsURL = server.baseURL.replacingOccurrences(of: "http://", with: "ws://") + "/ws"
-            try await WebSocketClient.connect(url: wsURL, logger: Logger(label: "ws-test-client")) { inbound, outbound, _ in
-                try await outbound.write(.binary(ByteBuffer(bytes: [1, 2, 3])))
-                for try await _ in inbound.messages(maxSize: 1 << 20) {}
-            }
-            try await waitUntil("the hook to fire") { !failures.value.isEmpty }
-            #expect(failures.value.map(\.closeCode) == [.unsupportedData])
-            #expect(failures.value.first?.code == .invalidMessage)
-            #expect(failures.value.first?.message.contains("binary messages are not supported") == true)
         }
     }
 }

@@ -32,7 +32,8 @@ extension ConnectionHub {
     /// connection-level failure that ends a connection: a protocol violation
     /// (``ProtocolErrorCode/tooLarge``, ``ProtocolErrorCode/invalidMessage``,
     /// ``ProtocolErrorCode/protocolError``), a refused token, a heartbeat timeout
-    /// (``ProtocolErrorCode/heartbeatTimeout``) or a failed write or read
+    /// (``ProtocolErrorCode/heartbeatTimeout``), or a peer gone without a closing handshake: a
+    /// failed read or write, a reset, a TCP close without a close frame
     /// (``ProtocolErrorCode/connectionLost``). Those carry the reason in `message` and the
     /// close code in ``ProtocolFailure/closeCode``.
     public func onError(_ hook: @escaping @Sendable (Connection, ProtocolFailure) -> Void) {
@@ -53,9 +54,10 @@ extension ConnectionHub {
         for hook in hooks.withLock({ $0.error }) { hook(connection, failure) }
     }
 
-    /// The transport of `connection` failed (a write or read error): the peer is gone. The
-    /// error hooks hear of it (``ProtocolErrorCode/connectionLost`` with `reason`), then the
-    /// connection is forgotten. Does nothing for a connection already gone.
+    /// The transport of `connection` failed (a read or write error, a reset, a TCP close
+    /// without a close frame): the peer is gone. The error hooks hear of it
+    /// (``ProtocolErrorCode/connectionLost`` with `reason`), then the connection is forgotten.
+    /// Does nothing for a connection already gone.
     public func lost(_ connection: Connection, reason: String) {
         guard connection.isOpen else { return }
         reportFailure(connection, ProtocolFailure(.connectionLost, reason))

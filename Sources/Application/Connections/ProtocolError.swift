@@ -57,7 +57,8 @@ public struct ProtocolErrorCode: RawRepresentable, Sendable, Hashable, CustomStr
     public static let protocolError = ProtocolErrorCode(rawValue: "protocol_error")
     /// The client answered none of the last two pings (close 1002).
     public static let heartbeatTimeout = ProtocolErrorCode(rawValue: "heartbeat_timeout")
-    /// The transport failed: a write or read error, the peer is gone (no close frame).
+    /// The peer is gone without a closing handshake: a read or write failed, the socket was
+    /// reset, or the peer closed its TCP connection without a close frame (RFC 6455's 1006).
     public static let connectionLost = ProtocolErrorCode(rawValue: "connection_lost")
 
     public var description: String { rawValue }

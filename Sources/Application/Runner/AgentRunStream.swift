@@ -62,7 +62,6 @@ public struct AgentRunStream: AsyncSequence, Sendable {
         private var turn = ModelTurnAccumulator()
         private var pending: [StreamEvent.Kind] = []
         private var pendingIndex = 0
-        private let input: String
         private let runID: String
         /// The run's spans, when a tracer is bootstrapped (or given to the runner).
         private var trace: RunTrace?
@@ -72,7 +71,6 @@ public struct AgentRunStream: AsyncSequence, Sendable {
             runner = stream.runner
             agent = stream.agent
             messages = stream.messages
-            input = stream.messages.last?.content ?? ""
             publisher = stream.runner.eventBus.map { RunEventPublisher(bus: $0, runID: stream.runID) }
         }
 
@@ -102,7 +100,8 @@ public struct AgentRunStream: AsyncSequence, Sendable {
                     if let tracer = Traces.tracer(runner.tracer) {
                         trace = RunTrace(tracer: tracer, agent: agent, runID: runID)
                     }
-                    publisher?.started(agent: agent.name, input: input)
+                    // The input is the last message: nothing was appended before the start.
+                    publisher?.started(agent: agent.name, input: messages.last?.content ?? "")
                     runner.logger.debug("run started", metadata: ["agent": "\(agent.name)"])
                     phase = .needTurn
                 case .needTurn:

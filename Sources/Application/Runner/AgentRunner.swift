@@ -33,7 +33,13 @@ public struct AgentRunner: Sendable {
     /// The tracer of this runner's spans; `nil` (the default) uses the tracer the application
     /// bootstrapped with `InstrumentationSystem.bootstrap`. With none bootstrapped (the no-op
     /// tracer) a run does no span work.
-    public var tracer: (any Tracer)?
+    public var tracer: (any Tracer)? {
+        get { tracerBox?.tracer }
+        set { tracerBox = newValue.map(TracerBox.init) }
+    }
+    /// ``tracer``, out of line: a runner is copied into every run, and an inline existential
+    /// made the run's async frames outgrow the task allocator's slab.
+    private var tracerBox: TracerBox?
 
     public init(
         provider: any ModelProvider,
@@ -45,7 +51,7 @@ public struct AgentRunner: Sendable {
         tracer: (any Tracer)? = nil
     ) {
         self.agents = agents
-        self.tracer = tracer
+        self.tracerBox = tracer.map(TracerBox.init)
         self.provider = provider
         self.maxTurns = maxTurns
         self.defaultModel = defaultModel
@@ -100,4 +106,10 @@ public struct AgentRunner: Sendable {
         // The stream ends only after `complete` or by throwing.
         throw StreamingError.cancelled
     }
+}
+
+/// A tracer held by reference (see ``AgentRunner/tracer``).
+private final class TracerBox: Sendable {
+    let tracer: any Tracer
+    init(_ tracer: any Tracer) { self.tracer = tracer }
 }

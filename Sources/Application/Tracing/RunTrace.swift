@@ -6,7 +6,12 @@ import Tracing
 /// without tracing does no span work at all.
 enum Traces {
     static func tracer(_ override: (any Tracer)?) -> (any Tracer)? {
-        let tracer = override ?? InstrumentationSystem.tracer
+        if let override { return override is NoOpTracer ? nil : override }
+        // Nothing bootstrapped (the default): one cast to a concrete type says so, where
+        // `InstrumentationSystem.tracer` searches for a tracer with protocol casts. This runs
+        // once per run (docs/PERFORMANCE.md, issue 16).
+        if InstrumentationSystem.instrument is NoOpInstrument { return nil }
+        let tracer = InstrumentationSystem.tracer
         return tracer is NoOpTracer ? nil : tracer
     }
 
@@ -20,7 +25,12 @@ enum Traces {
 ///
 /// The run's parent is the service context of the task that starts iterating: a WebSocket
 /// `agent_stream`, an SSE request or a chat answer span, or a job's extracted context.
-struct RunTrace: Sendable {
+///
+/// A class, so a run's iterator holds one reference instead of three existentials: with the
+/// spans inline, every run's async frames outgrew the task allocator's slab and cost two
+/// more mallocs per run even without a tracer (docs/PERFORMANCE.md, issue 16). Owned by one
+/// iterator, never shared.
+final class RunTrace {
     let tracer: any Tracer
     let run: any Span
     private var modelCall: (any Span)?
@@ -35,7 +45,7 @@ struct RunTrace: Sendable {
     }
 
     /// A model call begins.
-    mutating func modelCallStarted(_ request: ModelRequest) {
+    func modelCallStarted(_ request: ModelRequest) {
         modelCall?.end()
         let span = tracer.startSpan("chat \(request.model)", context: run.context, ofKind: .client)
         span.attributes["gen_ai.operation.name"] = "chat"
@@ -46,7 +56,7 @@ struct RunTrace: Sendable {
     }
 
     /// The model call ended with `usage` and `finishReason`.
-    mutating func modelCallEnded(usage: Usage, finishReason: FinishReason?) {
+    func modelCallEnded(usage: Usage, finishReason: FinishReason?) {
         guard let span = modelCall else { return }
         span.attributes["gen_ai.usage.input_tokens"] = usage.promptTokens
         span.attributes["gen_ai.usage.output_tokens"] = usage.completionTokens
@@ -66,7 +76,7 @@ struct RunTrace: Sendable {
     }
 
     /// The run ended: with its usage and turns, or with `error`.
-    mutating func end(result: RunResult? = nil, error: (any Error)? = nil) {
+    func end(result: RunResult? = nil, error: (any Error)? = nil) {
         if let error {
             modelCall?.recordError(error)
             modelCall?.setStatus(SpanStatus(code: .error))

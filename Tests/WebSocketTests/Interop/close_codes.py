@@ -23,15 +23,17 @@ async def _violation(url, send, code, errors=()):
     return {"case": send.__name__, "code": close_code, "reason": reason}
 
 
+async def invalid_utf8(raw):
+    await raw.send_frame(TEXT, b'{"type":"ping","x":"\xff\xfe"}')
+
+
+async def unmasked(raw):
+    await raw.send_frame(TEXT, PING_MESSAGE, mask=False)
+
+
 async def raw_violations(url, limit):
     """Each breach of RFC 6455 on its own connection, with the close code it earns."""
     limit = int(limit)
-
-    async def invalid_utf8(raw):
-        await raw.send_frame(TEXT, b'{"type":"ping","x":"\xff\xfe"}')
-
-    async def unmasked(raw):
-        await raw.send_frame(TEXT, PING_MESSAGE, mask=False)
 
     async def binary(raw):
         await raw.send_frame(BINARY, PING_MESSAGE)
@@ -82,6 +84,16 @@ async def raw_violations(url, limit):
     for send, code, errors in cases:
         results.append(await _violation(url, send, code, errors))
     return {"cases": results}
+
+
+async def raw_violation(url, case):
+    """One breach on its own connection, by name: `invalid_utf8` (1007, after `invalid_message`)
+    or `unmasked` (1002, no error frame)."""
+    send, code, errors = {
+        "invalid_utf8": (invalid_utf8, 1007, ["invalid_message"]),
+        "unmasked": (unmasked, 1002, []),
+    }[case]
+    return await _violation(url, send, code, errors)
 
 
 async def raw_well_behaved(url):
@@ -162,6 +174,7 @@ async def consumer_failure(url):
 
 SCENARIOS = {
     "consumer_failure": consumer_failure,
+    "raw_violation": raw_violation,
     "raw_violations": raw_violations,
     "raw_well_behaved": raw_well_behaved,
     "server_shutdown": server_shutdown,

@@ -117,6 +117,13 @@ class RawWebSocket:
         """Drops the TCP connection at once: no close frame, a reset if data is pending."""
         self.writer.transport.abort()
 
+    def reset(self):
+        """Vanishes: no close frame, and SO_LINGER 0 makes the close a TCP reset (RST) even when
+        nothing is pending, as when a client's machine or network goes away."""
+        sock = self.writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.writer.transport.abort()
+
     # Receiving
 
     async def recv_frame(self, timeout=15):

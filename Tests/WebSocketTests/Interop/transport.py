@@ -1,5 +1,5 @@
 """Scenarios for the transport: permessage-deflate, heartbeats, the connection limit and
-slow readers."""
+slow readers, and a client that vanishes mid-stream."""
 import asyncio
 import json
 import random
@@ -188,6 +188,27 @@ async def fast_reader(url, total):
     return result
 
 
+async def vanish_mid_stream(url, stream_id, how="reset"):
+    """Starts an agent stream, reads its first frame, then vanishes while the server is still
+    streaming, without a close frame: `reset` sends a TCP reset (SO_LINGER 0), `fin` closes
+    the socket in order."""
+    raw = await RawWebSocket.connect(url)
+    hello = await raw.recv_json()
+    expect(hello["type"] == "connected", f"greeting {hello}")
+    await raw.send_json({"type": "agent_stream", "id": stream_id, "agent": "assistant", "input": "hi"})
+    while True:
+        first = await raw.recv_json()
+        expect(first.get("type") != "error", f"the stream was refused: {first}")
+        if first.get("id") == stream_id:
+            break
+    if how == "reset":
+        raw.reset()
+    else:
+        raw.writer.close()
+        await raw.writer.wait_closed()
+    return {"first": first.get("type")}
+
+
 SCENARIOS = {
     "compression": compression,
     "heartbeat_silent": heartbeat_silent,
@@ -195,4 +216,5 @@ SCENARIOS = {
     "max_connections": max_connections,
     "slow_reader": slow_reader,
     "fast_reader": fast_reader,
+    "vanish_mid_stream": vanish_mid_stream,
 }

@@ -13,6 +13,9 @@ struct HTTPTestServer: Sendable {
 
     var hub: ConnectionHub { server.hub }
 
+    /// The server's WebSocket endpoint.
+    var webSocketURL: String { baseURL.replacingOccurrences(of: "http://", with: "ws://") + "/ws" }
+
     /// Runs `body` against a server configured by `configure` (on top of the defaults: the
     /// environment of the test process is ignored), then shuts it down gracefully and checks
     /// that it stopped.

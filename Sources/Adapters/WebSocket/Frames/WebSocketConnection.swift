@@ -29,6 +29,10 @@ public final class WebSocketConnection: ChannelInboundHandler, RemovableChannelH
     /// Whether the consumer took the connection; nothing is delivered before, or after it ended.
     private var isOpen = false
     private var ended = false
+    /// Whether the consumer was told the connection was lost (``WebSocketConsumer/lost(reason:)``).
+    private var lostReported = false
+    /// Whether the peer closed its side of the TCP connection (a FIN without a close frame).
+    private var peerClosedInput = false
     /// The message still arriving, fragment by fragment.
     private var partial: PartialMessage?
     /// Bytes appended during this loop tick by the outbox, written and flushed at its end.
@@ -80,6 +84,17 @@ public final class WebSocketConnection: ChannelInboundHandler, RemovableChannelH
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
+        if isOpen, !ended, !isClosing, !lostReported {
+            // Gone without a closing handshake (RFC 6455's 1006), and no read error said why:
+            // NIO closes a channel whose write failed, or whose socket was reset, without
+            // reporting an error to the pipeline; and a peer that closed its socket in order
+            // lands here through `inputClosed`.
+            lostReported = true
+            consumer.lost(
+                reason: peerClosedInput
+                    ? "the peer closed the TCP connection without a close frame"
+                    : "the connection was reset or a write to it failed")
+        }
         end()
         context.fireChannelInactive()
     }
@@ -109,6 +124,7 @@ public final class WebSocketConnection: ChannelInboundHandler, RemovableChannelH
             // The peer closed its socket without a closing handshake (a cut: RFC 6455's 1006).
             // Hummingbird allows half-closure, so without this the connection would stay
             // registered, and its memory held, until a heartbeat found it silent.
+            peerClosedInput = true
             context.close(promise: nil)
             return
         }
@@ -140,6 +156,7 @@ public final class WebSocketConnection: ChannelInboundHandler, RemovableChannelH
             consumer.violated(.framing("\(error)"), on: self)
         case is IOError, is ChannelError:
             // The peer is gone (a failed write or read); nothing more can be said to it.
+            lostReported = true
             consumer.lost(reason: "\(error)")
             context.close(promise: nil)
         default:

@@ -39,8 +39,10 @@ public protocol WebSocketConsumer: AnyObject {
     /// The server is shutting down gracefully.
     func quiesce(_ connection: WebSocketConnection)
 
-    /// The socket failed (a failed write or read): the peer is gone, and nothing more can be
-    /// said to it. ``closed()`` follows.
+    /// The peer is gone without a closing handshake: a read or write failed, the socket was
+    /// reset, or the peer closed its TCP connection without a close frame. Nothing more can be
+    /// said to it. Called at most once, and not for a connection already closing; ``closed()``
+    /// follows.
     func lost(reason: String)
 
     /// The connection ended: a closing handshake, a cut or a failure. Called once.
