@@ -304,6 +304,7 @@ let package = Package(
         .testTarget(
             name: "ClusterTests",
             dependencies: [
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
                 "StreamingApplication",
                 "StreamingMemory",
                 "StreamingRedis",

@@ -7,6 +7,7 @@ import StreamingRedis
 import StreamingRedisTestSupport
 import StreamingTestSupport
 import Testing
+import Tracing
 
 /// Chat services in this process as the nodes of one cluster: each with its own hub and its
 /// own Redis connections (ledger, Pub/Sub), on one real redis-server, in a fresh namespace.
@@ -90,7 +91,7 @@ struct ChatClusterClient: Sendable {
 /// Runs `body` with `nodes` chat services on the shared Redis; the room's agent answers on `model`.
 func withChatCluster(
     nodes: Int, model: any ModelProvider = ScriptedModelProvider(), options: ChatOptions = ChatOptions(),
-    timing: ChatClusterTiming = ChatClusterTiming(), redisURL: String? = nil,
+    timing: ChatClusterTiming = ChatClusterTiming(), redisURL: String? = nil, tracer: (any Tracer)? = nil,
     _ body: @Sendable (ChatTestCluster) async throws -> Void
 ) async throws {
     let url = if let redisURL { redisURL } else { try await SharedRedisServer.url() }
@@ -105,7 +106,7 @@ func withChatCluster(
             configuration: try RedisConfiguration(url: url), namespace: namespace, nodeID: "node-\(index + 1)",
             logger: Logger(label: "chat-cluster"))
         let chat = ChatService(
-            hub: hub, runner: AgentRunner(provider: model),
+            hub: hub, runner: AgentRunner(provider: model, tracer: tracer),
             store: try RedisChatStore(configuration: try RedisConfiguration(url: url), namespace: namespace), agents: agents,
             options: options,
             ledger: ledger, clusterTiming: timing)

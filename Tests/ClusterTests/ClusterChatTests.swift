@@ -5,6 +5,7 @@ import StreamingDomain
 import StreamingRedis
 import StreamingRedisTestSupport
 import StreamingTestSupport
+import InMemoryTracing
 import Testing
 
 /// Chat rooms across the nodes of a cluster: chat services in this process, each with its own
@@ -230,6 +231,24 @@ struct ClusterChatTests {
             let stranger = try cluster.client(on: 1)
             stranger.send("get_history", ["room": "quick"])
             try await waitUntil("refused") { stranger.sink.errorCodes == ["forbidden"] }
+        }
+    }
+
+    @Test("an answer in a room of the cluster is a chat_answer span parenting its run, on the node that runs it")
+    func answerSpan() async throws {
+        let tracer = InMemoryTracer()
+        try await withChatCluster(nodes: 2, tracer: tracer) { cluster in
+            let ann = try cluster.client(on: 1)
+            try await ann.create("traced", ["agent": "assistant"])
+            try await ann.join("traced", as: "ann")
+            ann.say("hello", in: "traced")
+            try await waitUntil("the answer") { ann.messages(in: "traced").contains { $0.sender == "agent" } }
+            try await waitUntil("the spans end") { tracer.finishedSpans.contains { $0.operationName == "chat_answer assistant" } }
+            let spans = tracer.finishedSpans
+            let answer = try #require(spans.first { $0.operationName == "chat_answer assistant" })
+            let run = try #require(spans.first { $0.parentSpanID == answer.spanID })
+            #expect(run.traceID == answer.traceID)
+            #expect(spans.filter { $0.operationName == "chat_answer assistant" }.count == 1, "one answer, one span")
         }
     }
 

@@ -106,13 +106,22 @@ extension ChatService {
 
     /// ``produce(_:in:)`` inside a `chat_answer <agent>` span when tracing, parent of the run's spans.
     private func producedTraced(_ job: AnswerJob, in room: ChatRoom) async {
-        guard let tracer = Traces.tracer(runner.tracer) else { return await produce(job, in: room) }
-        let span = tracer.startSpan("chat_answer \(job.agent.name)", context: ServiceContext.current ?? .topLevel, ofKind: .server)
-        span.attributes["raaf.room"] = room.name
-        span.attributes["raaf.stream.id"] = job.stream
-        span.attributes["gen_ai.agent.name"] = job.agent.name
-        await ServiceContext.withValue(span.context) { await produce(job, in: room) }
+        await withAnswerSpan(agent: job.agent.name, room: room.name, stream: job.stream) { await produce(job, in: room) }
+    }
+
+    /// Runs `body` (an answer of the room's agent) inside a `chat_answer <agent>` span when a
+    /// tracer is bootstrapped, so the span parents the run's spans; without one, just runs it.
+    func withAnswerSpan<Result: Sendable>(
+        agent: String, room: String, stream: String, _ body: () async -> Result
+    ) async -> Result {
+        guard let tracer = Traces.tracer(runner.tracer) else { return await body() }
+        let span = tracer.startSpan("chat_answer \(agent)", context: ServiceContext.current ?? .topLevel, ofKind: .server)
+        span.attributes["raaf.room"] = room
+        span.attributes["raaf.stream.id"] = stream
+        span.attributes["gen_ai.agent.name"] = agent
+        let result = await ServiceContext.withValue(span.context) { await body() }
         span.end()
+        return result
     }
 
     /// Runs the agent, streaming its events to the room, and posts the answer.

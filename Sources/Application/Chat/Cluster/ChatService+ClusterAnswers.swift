@@ -109,7 +109,11 @@ extension ChatService {
                     await stop.wait()
                     return nil
                 }
-                group.addTask { await self.produce(agent, context: context, stream: stream, in: name, cluster) }
+                group.addTask {
+                    await self.withAnswerSpan(agent: agent.name, room: name, stream: stream) {
+                        await self.produce(agent, context: context, stream: stream, in: name, cluster)
+                    }
+                }
                 var result: ClusterOutcome?
                 while let next = await group.next() {
                     group.cancelAll()
