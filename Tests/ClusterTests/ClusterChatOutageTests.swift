@@ -12,57 +12,56 @@ import Testing
 struct ClusterChatOutageTests {
     @Test("redis-server killed and restarted: requests meanwhile get cluster_unavailable, then the room works again across nodes")
     func redisRestarted() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("raaf-chat-outage-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let redis = try await RedisTestServer.start(directory: directory.path, appendOnly: true)
-        let port = redis.port
-        try await withChatCluster(nodes: 2, redisURL: redis.url) { cluster in
-            let ann = try cluster.client(on: 0)
-            try await ann.create("lobby")
-            try await ann.join("lobby", as: "ann")
-            let bob = try cluster.client(on: 1)
-            try await bob.join("lobby", as: "bob")
-            let carl = try cluster.client(on: 0)
-            try await carl.join("lobby", as: "carl")
-            bob.say("before", in: "lobby")
-            try await waitUntil("before, at ann") { ann.messages(in: "lobby").map(\.content) == ["before"] }
+        try await RedisTestServer.withDataDirectory { directory in
+            let redis = try await RedisTestServer.start(directory: directory, appendOnly: true)
+            let port = redis.port
+            try await withChatCluster(nodes: 2, redisURL: redis.url) { cluster in
+                let ann = try cluster.client(on: 0)
+                try await ann.create("lobby")
+                try await ann.join("lobby", as: "ann")
+                let bob = try cluster.client(on: 1)
+                try await bob.join("lobby", as: "bob")
+                let carl = try cluster.client(on: 0)
+                try await carl.join("lobby", as: "carl")
+                bob.say("before", in: "lobby")
+                try await waitUntil("before, at ann") { ann.messages(in: "lobby").map(\.content) == ["before"] }
 
-            await redis.kill()
-            bob.say("during", in: "lobby")
-            try await waitUntil("the outage answered") { bob.sink.errorCodes == ["cluster_unavailable"] }
-            // Carl's connection closes while Redis is away: his leave waits for Redis.
-            cluster.hubs[0].disconnect(carl.connection)
+                await redis.kill()
+                bob.say("during", in: "lobby")
+                try await waitUntil("the outage answered") { bob.sink.errorCodes == ["cluster_unavailable"] }
+                // Carl's connection closes while Redis is away: his leave waits for Redis.
+                cluster.hubs[0].disconnect(carl.connection)
 
-            let restarted = try await RedisTestServer.start(port: port, directory: directory.path, appendOnly: true)
-            // The members are still in the room (Redis kept them). Bob retries while refused.
-            let sent = Mutex(1)
-            bob.say("after", in: "lobby")
-            try await waitUntil(timeout: .seconds(20), "after, at ann") {
-                // Retried once each earlier "after" was refused (the first refusal was "during").
-                let refusedAfters = bob.sink.errorCodes.count - 1
-                let retry = sent.withLock { sent -> Bool in
-                    guard refusedAfters >= sent else { return false }
-                    sent += 1
-                    return true
+                let restarted = try await RedisTestServer.start(port: port, directory: directory, appendOnly: true)
+                // The members are still in the room (Redis kept them). Bob retries while refused.
+                let sent = Mutex(1)
+                bob.say("after", in: "lobby")
+                try await waitUntil(timeout: .seconds(20), "after, at ann") {
+                    // Retried once each earlier "after" was refused (the first refusal was "during").
+                    let refusedAfters = bob.sink.errorCodes.count - 1
+                    let retry = sent.withLock { sent -> Bool in
+                        guard refusedAfters >= sent else { return false }
+                        sent += 1
+                        return true
+                    }
+                    if retry { bob.say("after", in: "lobby") }
+                    return seenByAnn(ann).contains { $0.content == "after" }
                 }
-                if retry { bob.say("after", in: "lobby") }
-                return seenByAnn(ann).contains { $0.content == "after" }
+                #expect(Set(bob.sink.errorCodes) == ["cluster_unavailable"])
+                // No ghost: carl's leave was recorded once Redis was back.
+                let probe = RedisConnection(configuration: try RedisConfiguration(url: redis.url))
+                try await waitUntil(timeout: .seconds(10), "carl gone from the member list") {
+                    let members = try? await probe.send("HVALS", "\(cluster.namespace):chat:room:{lobby}:members").array
+                    return members.map { $0.compactMap(\.string).allSatisfy { !$0.contains("carl") } && $0.count == 2 } ?? false
+                }
+                await probe.close()
+                // What ann saw: as messages, or as the room's state sent again when Pub/Sub came
+                // back (what was published meanwhile did not arrive): nothing missing, no gap.
+                let seen = seenByAnn(ann)
+                #expect(seen.map(\.seq) == Array(1...seen.count), "numbering kept, no gap: \(seen.map(\.seq))")
+                #expect(!seen.contains { $0.content == "during" }, "a refused message is not posted")
+                await restarted.stop()
             }
-            #expect(Set(bob.sink.errorCodes) == ["cluster_unavailable"])
-            // No ghost: carl's leave was recorded once Redis was back.
-            let probe = RedisConnection(configuration: try RedisConfiguration(url: redis.url))
-            try await waitUntil(timeout: .seconds(10), "carl gone from the member list") {
-                let members = try? await probe.send("HVALS", "\(cluster.namespace):chat:room:{lobby}:members").array
-                return members.map { $0.compactMap(\.string).allSatisfy { !$0.contains("carl") } && $0.count == 2 } ?? false
-            }
-            await probe.close()
-            // What ann saw: as messages, or as the room's state sent again when Pub/Sub came
-            // back (what was published meanwhile did not arrive): nothing missing, no gap.
-            let seen = seenByAnn(ann)
-            #expect(seen.map(\.seq) == Array(1...seen.count), "numbering kept, no gap: \(seen.map(\.seq))")
-            #expect(!seen.contains { $0.content == "during" }, "a refused message is not posted")
-            await restarted.stop()
         }
     }
 

@@ -119,6 +119,15 @@ public final class RedisTestServer: Sendable {
         try? FileManager.default.removeItem(atPath: logPath)
     }
 
+    /// Runs `body` with a fresh directory for servers' data files (`start(directory:)`), so
+    /// a server restarted on it finds what the last one wrote; removed afterwards.
+    public static func withDataDirectory<Result>(_ body: (String) async throws -> Result) async throws -> Result {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("raaf-redis-data-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        return try await body(directory.path)
+    }
+
     /// Kills the server with SIGKILL (through the lifeline), as a crash would, and waits for
     /// its end: only what it had written to its append-only file survives.
     public func kill() async {

@@ -11,27 +11,9 @@ import Testing
     "serve's chat rooms as a cluster on Redis", .serialized, .needsPythonWebSockets,
     .enabled(if: SharedRedisServer.canStartServers, "needs redis-server on PATH"))
 struct ServeChatClusterTests {
-    /// Runs `body` on three nodes whose model streams at `pace` ms a chunk.
-    static func withCluster(pace: Int = 20, _ body: (ServeClusterTests.Cluster) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("raaf-chat-cluster-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let redis = try await RedisTestServer.start(directory: directory.path, appendOnly: true)
-        let cluster = try await ServeClusterTests.Cluster.start(redis: redis, pace: pace)
-        do {
-            try await body(cluster)
-        } catch {
-            await cluster.stop()
-            await redis.stop()
-            throw error
-        }
-        await cluster.stop()
-        await redis.stop()
-    }
-
     @Test("members on nodes 1 and 2, a message from node 3: all see it and the agent's whole answer")
     func messageAcrossProcesses() async throws {
-        try await Self.withCluster { cluster in
+        try await ServeClusterTests.withCluster(pace: 20) { cluster in
             let output = try await PythonWebSockets.run("chat_cluster_message", url: cluster.joinedURLs)
             #expect(output.status == 0, "\(output.transcript)")
         }
@@ -39,7 +21,7 @@ struct ServeChatClusterTests {
 
     @Test("members on three nodes write at once: everyone sees one order")
     func concurrentOrder() async throws {
-        try await Self.withCluster { cluster in
+        try await ServeClusterTests.withCluster(pace: 20) { cluster in
             let output = try await PythonWebSockets.run("chat_cluster_order", url: cluster.joinedURLs)
             #expect(output.status == 0, "\(output.transcript)")
         }
@@ -47,7 +29,7 @@ struct ServeChatClusterTests {
 
     @Test("the last seat taken from two nodes at once: one wins, the other gets room_full")
     func lastSeat() async throws {
-        try await Self.withCluster { cluster in
+        try await ServeClusterTests.withCluster(pace: 20) { cluster in
             let output = try await PythonWebSockets.run("chat_cluster_seat", url: cluster.joinedURLs)
             #expect(output.status == 0, "\(output.transcript)")
         }
@@ -55,7 +37,7 @@ struct ServeChatClusterTests {
 
     @Test("a member's node is SIGKILLed: it leaves the room on the other nodes within 3 s")
     func memberNodeKilled() async throws {
-        try await Self.withCluster { cluster in
+        try await ServeClusterTests.withCluster(pace: 20) { cluster in
             let output = try await BackgroundScenario.run("chat_cluster_kill", url: cluster.joinedURLs, ["member_node"]) { scenario in
                 try await scenario.waitFor("ready")
                 cluster.nodes[1].send(SIGKILL)
@@ -63,12 +45,13 @@ struct ServeChatClusterTests {
                 return try await scenario.finish()
             }
             #expect(output.status == 0, "\(output.transcript)")
+            print("chat_cluster_kill member_node: \(output.stdout)")
         }
     }
 
     @Test("the node running an answer is SIGKILLed: the answer ends with node_lost within 4 s and the room answers again")
     func answerNodeKilled() async throws {
-        try await Self.withCluster(pace: 60) { cluster in
+        try await ServeClusterTests.withCluster(pace: 60) { cluster in
             let output = try await BackgroundScenario.run("chat_cluster_kill", url: cluster.joinedURLs, ["answer_node"]) { scenario in
                 try await scenario.waitFor("ready")
                 cluster.nodes[2].send(SIGKILL)
@@ -76,23 +59,24 @@ struct ServeChatClusterTests {
                 return try await scenario.finish()
             }
             #expect(output.status == 0, "\(output.transcript)")
+            print("chat_cluster_kill answer_node: \(output.stdout)")
         }
     }
 
     @Test("every node restarted: history and seq go on")
     func everyNodeRestarted() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("raaf-chat-restart-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let redis = try await RedisTestServer.start(directory: directory.path, appendOnly: true)
-        let before = try await ServeClusterTests.Cluster.start(redis: redis, pace: 5)
-        let first = try await PythonWebSockets.run("chat_cluster_restart", url: before.joinedURLs, ["before"])
-        await before.stop()
+        let (first, second) = try await RedisTestServer.withDataDirectory { directory in
+            let redis = try await RedisTestServer.start(directory: directory, appendOnly: true)
+            let before = try await ServeClusterTests.Cluster.start(redis: redis, pace: 5)
+            let first = try await PythonWebSockets.run("chat_cluster_restart", url: before.joinedURLs, ["before"])
+            await before.stop()
+            let after = try await ServeClusterTests.Cluster.start(redis: redis, pace: 5)
+            let second = try await PythonWebSockets.run("chat_cluster_restart", url: after.joinedURLs, ["after"])
+            await after.stop()
+            await redis.stop()
+            return (first, second)
+        }
         #expect(first.status == 0, "\(first.transcript)")
-        let after = try await ServeClusterTests.Cluster.start(redis: redis, pace: 5)
-        let second = try await PythonWebSockets.run("chat_cluster_restart", url: after.joinedURLs, ["after"])
-        await after.stop()
-        await redis.stop()
         #expect(second.status == 0, "\(second.transcript)")
     }
 }

@@ -45,21 +45,22 @@ struct ServeClusterTests {
         }
     }
 
-    static func withCluster(_ body: (Cluster) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("raaf-cluster-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let redis = try await RedisTestServer.start(directory: directory.path, appendOnly: true)
-        let cluster = try await Cluster.start(redis: redis)
-        do {
-            try await body(cluster)
-        } catch {
+    /// Runs `body` on three nodes (their model streams at `pace` ms a chunk) and an
+    /// append-only redis-server in a data directory of its own; stops them all after.
+    static func withCluster(pace: Int = 60, _ body: (Cluster) async throws -> Void) async throws {
+        try await RedisTestServer.withDataDirectory { directory in
+            let redis = try await RedisTestServer.start(directory: directory, appendOnly: true)
+            let cluster = try await Cluster.start(redis: redis, pace: pace)
+            do {
+                try await body(cluster)
+            } catch {
+                await cluster.stop()
+                await redis.stop()
+                throw error
+            }
             await cluster.stop()
             await redis.stop()
-            throw error
         }
-        await cluster.stop()
-        await redis.stop()
     }
 
     @Test("a publish on node 1 reaches subscribers on nodes 1, 2 and 3, in order")

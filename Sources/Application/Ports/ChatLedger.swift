@@ -15,7 +15,7 @@ import StreamingDomain
 /// of the room with its `ev`): the frames numbered up to the snapshot's `ev` are in it, later
 /// ones follow, nothing twice and nothing lost.
 ///
-/// Nodes beat every second (``heartbeat(members:)``); any node reaps a node whose beats
+/// Nodes beat every second (``heartbeat()``); any node reaps a node whose beats
 /// stopped (``reap(silentFor:)``): its members leave and its answers end.
 ///
 /// Implemented by `RedisChatLedger` (StreamingRedis). `ChatService` uses it when it is given
@@ -78,8 +78,8 @@ public protocol ChatLedger: Sendable {
     /// Adds a specialist to the room (its agent when it had none); `false` when it was there.
     func addAgent(_ agent: String, to room: String) async throws -> LedgerOutcome<Room>
 
-    /// This node is alive, with members in `rooms`; `false` when it was declared lost meanwhile.
-    func heartbeat(rooms: Set<String>) async throws -> Bool
+    /// This node is alive; `false` when it was declared lost meanwhile.
+    func heartbeat() async throws -> Bool
     /// Declares the nodes silent for `silentFor` lost: removes their members, ends their
     /// answers and hands their rooms' waiting messages to this node. Exactly one node reaps each.
     func reap(silentFor: Duration) async throws -> [ReapedRoom]

@@ -333,7 +333,7 @@ public final class RedisChatLedger: ChatLedger {
 
     // MARK: Nodes
 
-    public func heartbeat(rooms: Set<String>) async throws -> Bool {
+    public func heartbeat() async throws -> Bool {
         try await beat(ChatLedgerScripts.heartbeat, [nodeID]).integer == 1
     }
 

@@ -36,9 +36,8 @@ extension ChatService {
     }
 
     private func beat(_ cluster: ChatClusterState) async {
-        let rooms = cluster.local.withLock { Set($0.rooms.keys) }
         do {
-            if try await !cluster.ledger.heartbeat(rooms: rooms) {
+            if try await !cluster.ledger.heartbeat() {
                 // Declared lost while it could not beat (paused, cut off): the others removed
                 // this node's members. Close their connections with 1012, so the clients join
                 // again (here or elsewhere) rather than stay in rooms that no longer list them.
