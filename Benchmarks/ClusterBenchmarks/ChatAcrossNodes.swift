@@ -86,7 +86,7 @@ func chatAnswerLatency(nodes: Int, clustered: Bool, members: Int = 500, chunks: 
         let hub = ConnectionHub(
             options: ConnectionHubOptions(maxConnections: 100_000, messagesPerMinute: 100_000_000),
             streams: AgentStreamService(runner: AgentRunner(provider: StampedModel(chunks: chunks, rate: rate)), agents: { _ in nil }))
-        let ledger = clustered ? RedisChatLedger(configuration: redis, namespace: space, nodeID: "chat-bench-\(index + 1)", logger: logger) : nil
+        let ledger = clustered ? try RedisChatLedger(configuration: redis, namespace: space, nodeID: "chat-bench-\(index + 1)", logger: logger) : nil
         if let ledger { ledgers.append(ledger) }
         hubs.append(hub)
         chats.append(ChatService(

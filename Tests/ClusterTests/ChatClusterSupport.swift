@@ -25,7 +25,7 @@ struct ChatTestCluster: Sendable {
 
     /// A ledger of the cluster as another node (`nodeID`) would open it.
     func ledger(nodeID: String) throws -> RedisChatLedger {
-        RedisChatLedger(
+        try RedisChatLedger(
             configuration: try RedisConfiguration(url: url), namespace: namespace, nodeID: nodeID, logger: Logger(label: "chat-cluster"))
     }
 }
@@ -102,7 +102,7 @@ func withChatCluster(
     let agents = ["assistant": Agent(name: "assistant", instructions: "Be helpful."), "support": Agent(name: "support", instructions: "Help.")]
     for index in 0..<nodes {
         let hub = ConnectionHub(streams: AgentStreamService(runner: AgentRunner(provider: model), agents: { agents[$0] }))
-        let ledger = RedisChatLedger(
+        let ledger = try RedisChatLedger(
             configuration: try RedisConfiguration(url: url), namespace: namespace, nodeID: "node-\(index + 1)",
             logger: Logger(label: "chat-cluster"))
         let chat = ChatService(

@@ -20,16 +20,21 @@ public final class RedisChatLedger: ChatLedger {
     /// of joins or chunks on the pool, so a busy node is not taken for a lost one.
     private let beats: RedisConnection
     private let subscriber: RedisSubscriber
-    /// `<ns>:chat:`
+    /// The room keys it shares with ``RedisChatStore``.
+    private let keys: ChatKeys
+    /// `<ns>:chat:`, the scripts' `ARGV[1]`.
     private let prefix: String
 
     /// A ledger on the server of `configuration`, in `namespace` (the store's), for node `nodeID`.
+    ///
+    /// - Throws: ``StreamingError/invalidInput(_:)`` for a namespace ``ChatKeys`` refuses.
     public init(
         configuration: RedisConfiguration, namespace: String = "raaf", nodeID: String, connections: Int = 4,
         logger: Logger
-    ) {
+    ) throws {
         self.nodeID = nodeID
-        let prefix = "\(namespace):chat:"
+        self.keys = try ChatKeys(namespace: namespace)
+        let prefix = keys.namespace + ":chat:"
         self.prefix = prefix
         self.pool = RedisConnectionPool(configuration: configuration, size: connections, name: "raaf-chat")
         self.beats = RedisConnection(configuration: configuration, name: "raaf-chat-beats")
@@ -130,7 +135,7 @@ public final class RedisChatLedger: ChatLedger {
     }
 
     public func room(named name: String) async throws -> Room? {
-        let reply = try await pool.send(RedisCommand("GET", "\(prefix)room:{\(name)}:meta")).checked("GET")
+        let reply = try await pool.send(RedisCommand("GET", keys.meta(name))).checked("GET")
         guard let bytes = reply.bytes else { return nil }
         return try ChatRecordCoding.room(named: name, from: bytes)
     }
@@ -295,7 +300,7 @@ public final class RedisChatLedger: ChatLedger {
     private func update<Value: Sendable>(
         _ name: String, _ change: (inout Room) -> LedgerOutcome<Value>
     ) async throws -> LedgerOutcome<Value> {
-        let key = "\(prefix)room:{\(name)}:meta"
+        let key = keys.meta(name)
         for _ in 0..<16 {
             guard let current = try await pool.send(RedisCommand("GET", key)).checked("GET").bytes else { return .notFound }
             var room = try ChatRecordCoding.room(named: name, from: current)

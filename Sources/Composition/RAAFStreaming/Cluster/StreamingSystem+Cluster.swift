@@ -25,7 +25,7 @@ extension StreamingSystem {
                     retention: streaming.replayRetention, maxFrames: streaming.replayBufferFrames),
                 connections: configuration.background.redisPoolSize,
                 logger: logger),
-            chatLedger: RedisChatLedger(
+            chatLedger: try RedisChatLedger(
                 configuration: redis, nodeID: nodeID, connections: configuration.background.redisPoolSize,
                 logger: logger)
         )
