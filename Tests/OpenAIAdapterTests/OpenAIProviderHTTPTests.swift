@@ -225,12 +225,17 @@ struct OpenAIProviderHTTPTests {
         }
     }
 
-    @Test("no bytes for the idle timeout is a timeout")
+    @Test("no bytes for the idle timeout is a timeout; the bytes before the silence are delivered")
     func stall() async throws {
-        try await Self.withProvider(idleTimeout: .seconds(1), { _, writer in
-            try await writer.startStream()
-            try await writer.chunk(Self.chunk("first"))
-            _ = await writer.waitForClientClose(timeout: .seconds(10))
+        // The idle timer runs from the moment the request is sent, on the event loop, while
+        // this script runs on the cooperative pool: at the start of a parallel suite on two
+        // cores the script has been seen to wait a second before its first write. Three
+        // seconds of idle timeout keep the test about the silence after "first", not about
+        // scheduling; the head and the first chunk go out in one write.
+        let idle = Duration.seconds(3)
+        try await Self.withProvider(idleTimeout: idle, { _, writer in
+            try await writer.write(ResponseWriter.streamHead() + ResponseWriter.chunkBytes(Self.chunk("first")))
+            _ = await writer.waitForClientClose(timeout: .seconds(20))
         }) { provider, _ in
             let started = ContinuousClock.now
             var received: [ModelDelta] = []
@@ -244,7 +249,10 @@ struct OpenAIProviderHTTPTests {
                 }
             }
             #expect(received == [.text("first")])
-            #expect(ContinuousClock.now - started < .seconds(5))
+            // Not before the idle timeout has passed, and not long after it.
+            let elapsed = started.duration(to: .now)
+            #expect(elapsed >= idle)
+            #expect(elapsed < idle + .seconds(5))
         }
     }
 

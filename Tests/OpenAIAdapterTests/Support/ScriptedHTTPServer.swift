@@ -34,15 +34,22 @@ final class ResponseWriter {
 
     /// The head of a streamed (chunked) answer.
     func startStream(status: String = "200 OK", contentType: String = "text/event-stream") async throws {
-        try await write(
-            "HTTP/1.1 \(status)\r\ncontent-type: \(contentType)\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
-        )
+        try await write(Self.streamHead(status: status, contentType: contentType))
     }
 
     /// One chunk of a chunked body.
     func chunk(_ text: String) async throws {
-        let size = text.utf8.count
-        try await write(String(size, radix: 16) + "\r\n" + text + "\r\n")
+        try await write(Self.chunkBytes(text))
+    }
+
+    /// The text of ``startStream(status:contentType:)``, to send with more in one write.
+    static func streamHead(status: String = "200 OK", contentType: String = "text/event-stream") -> String {
+        "HTTP/1.1 \(status)\r\ncontent-type: \(contentType)\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+    }
+
+    /// The text of ``chunk(_:)``, to send with more in one write.
+    static func chunkBytes(_ text: String) -> String {
+        String(text.utf8.count, radix: 16) + "\r\n" + text + "\r\n"
     }
 
     /// The end of a chunked body.
