@@ -45,9 +45,13 @@ final class StreamLogWriter: Sendable {
     /// Queues `frame` for the log (called right after the stream appended it).
     func add(_ frame: StreamFrame) {
         let overflow = state.withLock { state -> Bool in
-            guard !state.done, !state.overflowed else { return false }
+            // Past the bound the run is being stopped; the few frames it still makes before the
+            // stop takes effect, and its final frame, are queued too: the log then holds what the
+            // clients here got, without a gap, and this writer ends once the log answers again
+            // (or `finalGrace` after the run ended).
+            guard !state.done else { return false }
             state.pending.append(frame)
-            guard state.pending.count > cluster.maxPendingFrames, !frame.isFinal else { return false }
+            guard !state.overflowed, state.pending.count > cluster.maxPendingFrames, !frame.isFinal else { return false }
             state.overflowed = true
             return true
         }
@@ -77,17 +81,18 @@ final class StreamLogWriter: Sendable {
         var backoff: Duration = .milliseconds(20)
         var finalQueuedAt: ContinuousClock.Instant?
         while true {
-            let batch = state.withLock { state -> [StreamFrame]? in
-                state.done ? nil : Array(state.pending.prefix(Self.maxBatch))
+            let next = state.withLock { state -> (batch: [StreamFrame], finalQueued: Bool)? in
+                state.done ? nil : (Array(state.pending.prefix(Self.maxBatch)), state.pending.last?.isFinal == true)
             }
-            guard let batch else { return }
+            guard let (batch, finalQueued) = next else { return }
             if batch.isEmpty {
                 if Task.isCancelled { return }
                 await wakeup.wait(cancellable: true)
                 continue
             }
+            // The grace runs from when the run ended, whether or not this batch reaches its end.
+            if finalQueued, finalQueuedAt == nil { finalQueuedAt = .now }
             let final = batch.last!.isFinal
-            if final, finalQueuedAt == nil { finalQueuedAt = .now }
             do {
                 let started = ContinuousClock.now
                 try await cluster.log.append(batch, to: stream.id, node: cluster.nodeID, final: final)
