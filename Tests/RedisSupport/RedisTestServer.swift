@@ -104,6 +104,28 @@ public final class RedisTestServer: Sendable {
         return server
     }
 
+    /// The Pub/Sub channels matching `pattern` that have subscribers, each with how many
+    /// (`PUBSUB CHANNELS`, then `PUBSUB NUMSUB`).
+    public func subscribers(matching pattern: String) async throws -> [String: Int] {
+        let connection = RedisConnection(configuration: RedisConfiguration(port: port, password: password))
+        do {
+            let channels = try await connection.send("PUBSUB", "CHANNELS", pattern).array?.compactMap(\.string) ?? []
+            var command = RedisCommand("PUBSUB")
+            command.append("NUMSUB")
+            for channel in channels { command.append(channel) }
+            let counts = channels.isEmpty ? [] : try await connection.send(command).array ?? []
+            await connection.close()
+            var result: [String: Int] = [:]
+            for index in stride(from: 0, to: counts.count - 1, by: 2) {
+                if let name = counts[index].string, let count = counts[index + 1].integer { result[name] = Int(count) }
+            }
+            return result
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+
     /// Stops the server: `SHUTDOWN NOSAVE` (or `SAVE`), then SIGKILL through the lifeline;
     /// waits for its end.
     public func stop(save: Bool = false) async {

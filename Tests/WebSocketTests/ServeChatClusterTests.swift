@@ -49,6 +49,32 @@ struct ServeChatClusterTests {
         }
     }
 
+    @Test("a member's node is SIGSTOPped past the node timeout: its member leaves elsewhere within 3 s; once SIGCONTed the node closes it with 1012 and stops listening to the room")
+    func memberNodePaused() async throws {
+        try await ServeClusterTests.withCluster(pace: 20) { cluster in
+            let room = "*:chat:ev:kill-member_node_paused"
+            let output = try await BackgroundScenario.run("chat_cluster_kill", url: cluster.joinedURLs, ["member_node_paused"]) { scenario in
+                try await scenario.waitFor("ready")
+                #expect(try await cluster.redis.subscribers(matching: room).values.first == 2, "nodes 1 and 2 listen to the room")
+                cluster.nodes[1].send(SIGSTOP)
+                try scenario.signal("stopped")
+                try await scenario.waitFor("left")
+                cluster.nodes[1].send(SIGCONT)
+                try scenario.signal("continued")
+                // Bob is back, on node 3; node 2 has no member in the room any more, so it no
+                // longer receives the room's frames: nodes 1 and 3 listen, node 2 does not.
+                try await scenario.waitFor("rejoined")
+                try await waitUntil("node 2 to stop listening to the room") {
+                    (try? await cluster.redis.subscribers(matching: room).values.first) == 2
+                }
+                try scenario.signal("checked")
+                return try await scenario.finish()
+            }
+            #expect(output.status == 0, "\(output.transcript)")
+            print("chat_cluster_kill member_node_paused: \(output.stdout)")
+        }
+    }
+
     @Test("the node running an answer is SIGKILLed: the answer ends with node_lost within 4 s and the room answers again")
     func answerNodeKilled() async throws {
         try await ServeClusterTests.withCluster(pace: 60) { cluster in

@@ -7,6 +7,10 @@ different nodes see. Every scenario takes the nodes' WebSocket URLs joined by co
 - `chat_cluster_seat URLS`: the last seat taken from two nodes at once: one wins, one `room_full`.
 - `chat_cluster_kill URLS MODE`: signals "ready", waits for "killed", then checks MODE:
   - `member_node`: node 2 (with bob) was SIGKILLed: `user_left` for bob on node 1 within 3 s.
+  - `member_node_paused`: node 2 (with bob) was SIGSTOPped: `user_left` for bob on node 1 within
+    3 s; signals "left", waits for "continued" (node 2 SIGCONTed): node 2 learns it was taken for
+    lost and closes bob with 1012; bob joins again on node 3 and the room lists ann and bob once;
+    signals "rejoined" and waits for "checked" (the test counts who listens to the room meanwhile).
   - `answer_node`: node 3 (running the answer) was SIGKILLed: members on nodes 1 and 2 see the
     answer end (`agent_typing_stop` with `node_lost`) within 4 s, and the room answers again.
 - `chat_cluster_restart URLS PHASE`: `before` writes messages and prints the last seq; `after`
@@ -16,7 +20,7 @@ import asyncio
 import json
 import time
 
-from common import connect, expect, receive, send, signal, wait_signal
+from common import close_code_after, connect, expect, receive, send, signal, wait_signal
 
 ROOM = "cluster-room"
 
@@ -159,6 +163,26 @@ async def chat_cluster_kill(urls, mode):
         later, joined = await member(third, room, "later")
         expect([m["user"] for m in joined["members"]] == ["ann", "later"], f"ghost members: {joined['members']}")
         return {"user_left_after_s": round(elapsed, 2)}
+    if mode == "member_node_paused":
+        await until(ann, lambda f: f.get("type") == "user_joined" and f.get("user") == "bob")
+        signal("ready")
+        await wait_signal("stopped")
+        started = time.monotonic()
+        await until(ann, lambda f: f.get("type") == "user_left" and f.get("user") == "bob", timeout=10)
+        left_after = time.monotonic() - started
+        expect(left_after < 3.0, f"user_left after {left_after:.2f} s")
+        signal("left")
+        await wait_signal("continued")
+        resumed = time.monotonic()
+        _, code = await close_code_after(bob, timeout=10)
+        closed_after = time.monotonic() - resumed
+        expect(code == 1012, f"bob's connection on the node taken for lost closed with {code}")
+        bob, joined = await member(third, room, "bob")
+        expect([m["user"] for m in joined["members"]] == ["ann", "bob"], f"members after bob's return: {joined['members']}")
+        await until(ann, lambda f: f.get("type") == "user_joined" and f.get("user") == "bob")
+        signal("rejoined")
+        await wait_signal("checked")
+        return {"user_left_after_s": round(left_after, 2), "closed_1012_after_resume_s": round(closed_after, 2)}
 
     cleo, _ = await member(third, room, "cleo")
     await send(cleo, {"type": "chat_message", "room": room, "content": "Tell me about streaming."})

@@ -120,6 +120,18 @@ struct LocalRooms {
         return false
     }
 
+    /// Removes every member of `room`, each giving back its listener; `true` when nothing
+    /// listens to the room any more (the caller stops listening to its channel).
+    mutating func removeAll(from room: String) -> Bool {
+        guard let ids = rooms[room]?.members.keys else { return false }
+        var unlisten = false
+        for id in Array(ids) {
+            _ = remove(id, from: room)
+            unlisten = release(room) || unlisten
+        }
+        return unlisten
+    }
+
     /// Removes a member; its entry when it was one.
     mutating func remove(_ id: ConnectionID, from room: String) -> Member? {
         guard let member = rooms[room]?.members.removeValue(forKey: id) else { return nil }

@@ -41,16 +41,12 @@ extension ChatService {
                 // Declared lost while it could not beat (paused, cut off): the others removed
                 // this node's members. Close their connections with 1012, so the clients join
                 // again (here or elsewhere) rather than stay in rooms that no longer list them.
-                let connections = cluster.local.withLock { local -> [Connection] in
+                let (connections, unlisten) = cluster.local.withLock { local -> ([Connection], [String]) in
                     let members = local.rooms.values.flatMap { $0.members.values.map(\.connection) }
-                    for (name, room) in local.rooms {
-                        for id in room.members.keys {
-                            _ = local.remove(id, from: name)
-                            _ = local.release(name)
-                        }
-                    }
-                    return members
+                    let rooms = Array(local.rooms.keys).filter { local.removeAll(from: $0) }
+                    return (members, rooms)
                 }
+                for room in unlisten { cluster.ledger.stopListening(to: room) }
                 logger.error(
                     "this node was declared lost by the cluster; its chat members reconnect",
                     metadata: ["members": "\(connections.count)"])

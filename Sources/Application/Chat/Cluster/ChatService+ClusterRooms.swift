@@ -334,12 +334,7 @@ extension ChatService {
                 guard case .deleted = event.kind, let room = local.rooms[event.room] else { return (delivery, false) }
                 // Nobody is in a deleted room; its answer (if this node runs it) stops.
                 room.live?.stop.set()
-                var unlisten = false
-                for id in room.members.keys {
-                    _ = local.remove(id, from: event.room)
-                    unlisten = local.release(event.room) || unlisten
-                }
-                return (delivery, unlisten)
+                return (delivery, local.removeAll(from: event.room))
             }
             delivery.stop?.set()
             if unlisten { cluster.ledger.stopListening(to: event.room) }
