@@ -52,6 +52,13 @@ struct ClusterChannelTests {
             #expect(cluster.hubs[2].stats.cluster?.relayed == before, "node 3 serves no subscriber of the channel")
 
             onSecond.send(#"{"type":"unsubscribe","channel":"quotes"}"#)
+            try await waitUntil("unsubscribed on node 2") { !onSecond.sink.messages(ofType: "unsubscribed").isEmpty }
+            // A message published after the unsubscribe still reaches node 2's other subscriber
+            // through Redis: node 2 kept its subscription (a leave is sent to Redis asynchronously,
+            // so a count taken right after the unsubscribe would prove nothing).
+            onFirst.send(#"{"type":"publish","channel":"quotes","data":2}"#)
+            #expect(try await alsoOnSecond.waitForMessages(on: "quotes", count: 2) == [1, 2])
+            #expect(onSecond.numbers(on: "quotes") == [1], "no message after the unsubscribe")
             #expect(try await Self.subscribers(redisChannel) == 2, "node 2 still has a subscriber")
             cluster.hubs[1].disconnect(alsoOnSecond.connection)
             cluster.hubs[0].disconnect(onFirst.connection)

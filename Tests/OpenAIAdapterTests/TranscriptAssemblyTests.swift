@@ -1,6 +1,7 @@
 import StreamingApplication
 import StreamingDomain
 import StreamingOpenAI
+import StreamingTestSupport
 import Testing
 
 /// Recorded-style transcripts, parsed in every split and assembled into a model turn.
@@ -61,7 +62,7 @@ struct TranscriptAssemblyTests {
     }
 
     static func cutsToTry(_ count: Int) -> [[Int]] {
-        var random = SystemRandomNumberGenerator()
+        var random = SplitMix64(seed: 0x5EED)
         return [[], Array(0...count)] + (0..<100).map { _ in
             (0..<Int.random(in: 1...20, using: &random)).map { _ in Int.random(in: 0...count, using: &random) }
         }

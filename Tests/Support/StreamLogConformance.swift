@@ -47,6 +47,26 @@ public enum StreamLogConformance {
         } catch StreamLogError.fenced {}
     }
 
+    /// Collects `stream`'s elements in a child task until `enough` holds for them, then stops
+    /// reading; throws ``TimedOut`` after `timeout`, so a log that never delivers fails the
+    /// case instead of hanging the test run.
+    static func collect<Element: Sendable>(
+        _ stream: AsyncStream<Element>,
+        _ what: String,
+        timeout: Duration = .seconds(10),
+        until enough: @escaping @Sendable ([Element]) -> Bool
+    ) async throws -> [Element] {
+        let collected = Locked<[Element]>([])
+        return try await withThrowingTaskGroup { group in
+            group.addTask {
+                for await element in stream { collected.withLock { $0.append(element) } }
+            }
+            defer { group.cancelAll() }
+            try await waitUntil(timeout: timeout, what) { enough(collected.value) }
+            return collected.value
+        }
+    }
+
     public static let cases: [Case] = [
         Case(name: "an id is created once across nodes; the record says who runs it and who owns it") { makeLog in
             let a = try await makeLog()
@@ -82,11 +102,8 @@ public enum StreamLogConformance {
             let updates = try await b.follow(id)
             try await a.append([frame(2), frame(3)], to: id, node: "node-a", final: false)
             try await a.append([frame(4, "complete")], to: id, node: "node-a", final: true)
-            var seqs: [Int] = []
-            for await batch in updates {
-                seqs += batch.map(\.seq)
-                if seqs.last == 4 { break }
-            }
+            let batches = try await collect(updates, "the follower to receive seq 4") { $0.last?.last?.seq == 4 }
+            let seqs = batches.flatMap { $0.map(\.seq) }
             try check(seqs == [2, 3, 4], "got \(seqs)")
             let done = try await b.record(id)
             try check(done?.isFinished == true && done?.isLeased == false, "finished and released")
@@ -152,16 +169,8 @@ public enum StreamLogConformance {
             let toB = try await b.cancelRequests(for: "node-b")
             try await b.requestCancel("s-1", on: "node-a")
             try await a.requestCancel("s-2", on: "node-b")
-            var atA: [String] = []
-            for await id in toA {
-                atA.append(id)
-                break
-            }
-            var atB: [String] = []
-            for await id in toB {
-                atB.append(id)
-                break
-            }
+            let atA = try await collect(toA, "node-a's cancel request") { !$0.isEmpty }
+            let atB = try await collect(toB, "node-b's cancel request") { !$0.isEmpty }
             try check(atA == ["s-1"] && atB == ["s-2"], "a got \(atA), b got \(atB)")
         },
     ]

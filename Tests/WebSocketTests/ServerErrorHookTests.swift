@@ -103,7 +103,8 @@ struct ServerErrorHookTests {
     /// The client reads the stream's first frame, then its socket is reset (SO_LINGER 0, no
     /// close frame) while the server goes on streaming to it: the server's next read or write
     /// fails, and the hook hears `connection_lost` with that reason and no close code (none
-    /// could be sent). The stream stops.
+    /// could be sent). The stream does not stop with its client: it runs to its end and is
+    /// kept for a later `resume`.
     @Test("a client that vanishes (TCP reset) while the server streams: the hook hears connection_lost, once")
     func vanishedMidStream() async throws {
         let failure = try await vanishMidStream(how: "reset")
@@ -130,7 +131,8 @@ struct ServerErrorHookTests {
                 model.release()
                 let output = try await scenario.finish()
                 #expect(output.status == 0, "\(output.transcript)")
-                // The client is gone; the model goes on, so the server goes on writing.
+                // The client is gone; the stream outlives it (the hub only unfollows), so the
+                // model goes on and the server goes on writing until it notices.
                 model.releaseAll()
                 try await heard.settle(server)
             }
@@ -139,7 +141,10 @@ struct ServerErrorHookTests {
             #expect(failures.first?.closeCode == nil)
             #expect(failures.first?.message.isEmpty == false)
             #expect(heard.connections.value == heard.connected.value)
-            try await waitUntil("the stream to stop") { server.hub.streams.stats.active == 0 }
+            try await waitUntil("the stream to run to its end") { server.hub.streams.stats.active == 0 }
+            let stats = server.hub.streams.stats
+            #expect(stats.completed == 1, "the stream completed for a later resume: \(stats)")
+            #expect(stats.cancelled == 0 && stats.failed == 0, "\(stats)")
             heardFailure = failures.first
         }
         return heardFailure

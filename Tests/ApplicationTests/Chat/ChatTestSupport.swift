@@ -118,9 +118,12 @@ enum ChatFixture {
         "Sunny in \(arguments["city"] ?? "?")"
     }
 
+    static let assistant = Agent(name: "assistant", instructions: "Be helpful.", tools: [weather])
+    static let support = Agent(name: "support", instructions: "Solve problems.")
+
     static let agents: [String: Agent] = [
-        "assistant": Agent(name: "assistant", instructions: "Be helpful.", tools: [weather]),
-        "support": Agent(name: "support", instructions: "Solve problems."),
+        "assistant": assistant,
+        "support": support,
         "sales": Agent(name: "sales", instructions: "Sell."),
     ]
 

@@ -7,18 +7,9 @@ import Testing
 /// `RealTimeChat`: the guide's in-process chat, on `ChatService`, on the offline model.
 @Suite("RealTimeChat")
 struct RealTimeChatTests {
-    struct City: Decodable, Sendable { var city: String }
-
-    static let weather = Tool(
-        name: "get_weather", description: "Weather.",
-        parameters: ["type": "object", "properties": ["city": ["type": "string"]]]
-    ) { (arguments: City) async throws -> String in "\(arguments.city): sunny" }
-    static let support = Agent(name: "support", instructions: "Support.")
-    static let assistant = Agent(name: "assistant", instructions: "Help.", tools: [weather])
-
     static func chat(_ options: RealTimeChat.Options = .init()) throws -> RealTimeChat {
         try RealTimeChat(
-            runner: AgentRunner(provider: ScriptedModelProvider()), agent: assistant, agents: [support],
+            runner: AgentRunner(provider: ScriptedModelProvider()), agent: ChatFixture.assistant, agents: [ChatFixture.support],
             store: InMemoryChatStore(), options: options)
     }
 
@@ -35,12 +26,12 @@ struct RealTimeChatTests {
             #expect(events.first == .typingStart(agent: "assistant"))
             #expect(events.last == .typingStop(agent: "assistant"))
             #expect(events.contains(.toolCall(name: "get_weather", arguments: #"{"city":"Oslo"}"#, agent: "assistant")))
-            #expect(events.contains(.toolOutput(name: "get_weather", output: "Oslo: sunny", agent: "assistant")))
+            #expect(events.contains(.toolOutput(name: "get_weather", output: "Sunny in Oslo", agent: "assistant")))
             let text = events.compactMap { event -> String? in
                 if case .content(let piece, _) = event { return piece }
                 return nil
             }.joined()
-            #expect(text.contains("Oslo: sunny"))
+            #expect(text.contains("Sunny in Oslo"))
 
             // The same answer through the closure form, and the history of both turns.
             var viaClosure: [RealTimeChat.Event] = []

@@ -2,7 +2,6 @@ import StreamingApplication
 import StreamingDomain
 import StreamingMemory
 import StreamingTestSupport
-import Synchronization
 import Testing
 
 /// Builds hubs and agent-stream services the way the composition layer does, on the offline model.
@@ -113,78 +112,4 @@ func seqs(_ frames: [JSONValue]) -> [Int] {
 /// The answer text carried by `response_chunk` frames, concatenated.
 func chunkText(_ frames: [JSONValue]) -> String {
     frames.filter { $0["type"] == "response_chunk" }.compactMap { $0["content"]?.stringValue }.joined()
-}
-
-/// A provider that wraps another and records whether its deltas were cut off by cancellation.
-///
-/// Wrapping a ``SimulatedProvider`` with a long delay gives a model that is certainly waiting
-/// inside `next()` once ``pulls`` exceeds ``deltas``, so a cancel must reach it.
-final class CancellationProbe: ModelProvider {
-    let base: any ModelProvider
-    private let state = Mutex((requests: 0, pulls: 0, deltas: 0, cancelled: false))
-
-    init(_ base: any ModelProvider) {
-        self.base = base
-    }
-
-    var requests: Int { state.withLock { $0.requests } }
-    /// Calls to the deltas' `next()` so far: once it is above the deltas delivered, the run waits on the model.
-    var pulls: Int { state.withLock { $0.pulls } }
-    var deltas: Int { state.withLock { $0.deltas } }
-    var wasCancelled: Bool { state.withLock { $0.cancelled } }
-
-    func stream(_ request: ModelRequest) async throws -> ModelResponseStream {
-        state.withLock { $0.requests += 1 }
-        let upstream = try await base.stream(request)
-        return ModelResponseStream(Probed(upstream: upstream, probe: self))
-    }
-
-    fileprivate func pulled() { state.withLock { $0.pulls += 1 } }
-    fileprivate func delivered() { state.withLock { $0.deltas += 1 } }
-    fileprivate func cancelled() { state.withLock { $0.cancelled = true } }
-
-    private struct Probed: AsyncSequence {
-        typealias Element = ModelDelta
-        let upstream: ModelResponseStream
-        let probe: CancellationProbe
-
-        func makeAsyncIterator() -> Iterator { Iterator(upstream: upstream.makeAsyncIterator(), probe: probe) }
-
-        struct Iterator: AsyncIteratorProtocol {
-            var upstream: ModelResponseStream.AsyncIterator
-            let probe: CancellationProbe
-            /// Counts a stream dropped before its end as cancelled too: a run cancelled between
-            /// two pulls stops without the model seeing a CancellationError.
-            let lifetime: Lifetime
-
-            init(upstream: ModelResponseStream.AsyncIterator, probe: CancellationProbe) {
-                self.upstream = upstream
-                self.probe = probe
-                self.lifetime = Lifetime(probe: probe)
-            }
-
-            mutating func next() async throws -> ModelDelta? {
-                probe.pulled()
-                do {
-                    let delta = try await upstream.next()
-                    if delta != nil { probe.delivered() } else { lifetime.ended = true }
-                    return delta
-                } catch is CancellationError {
-                    probe.cancelled()
-                    throw CancellationError()
-                }
-            }
-        }
-
-        final class Lifetime {
-            let probe: CancellationProbe
-            var ended = false
-
-            init(probe: CancellationProbe) { self.probe = probe }
-
-            deinit {
-                if !ended { probe.cancelled() }
-            }
-        }
-    }
 }

@@ -46,7 +46,7 @@ import uuid
 
 from chat_page import (
     PHONE_LAYOUT, READ_PROBE, STREAM_PROBE, Browser, Failure, agent_answers, check_grew, click_stop, conversation,
-    first_executable, in_room, phone_problems, pick_name, say, selenium_select, start_browser, tid, wait_answers,
+    in_room, load_selenium, phone_problems, pick_name, say, selenium_select, start_browser, tid, wait_answers,
     watch_answer,
 )
 
@@ -264,29 +264,7 @@ def main():
                         help="fail unless the cut connection picked up an answer still streaming")
     args = parser.parse_args()
 
-    try:
-        from selenium import webdriver
-        from selenium.common.exceptions import TimeoutException, WebDriverException
-        from selenium.webdriver.chrome.options import Options
-        from selenium.webdriver.chrome.service import Service
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support.ui import WebDriverWait
-    except ImportError as error:
-        skip(f"Selenium is not installed ({error}): pip install selenium==4.51.0")
-    chromium = first_executable(*([args.chromium] if args.chromium else ["chromium", "/usr/bin/chromium", "chromium-browser"]))
-    if not chromium:
-        skip(f"no Chromium at {args.chromium}" if args.chromium else "no Chromium (Debian: apt-get install chromium)")
-    chromedriver = first_executable(*([args.chromedriver] if args.chromedriver else ["chromedriver", "/usr/bin/chromedriver"]))
-    if not chromedriver:
-        skip(f"no chromedriver at {args.chromedriver}" if args.chromedriver else "no chromedriver (Debian: apt-get install chromium-driver)")
-    selenium = {
-        "webdriver": webdriver, "Options": Options, "Service": Service, "By": By, "WebDriverWait": WebDriverWait,
-        "TimeoutException": TimeoutException, "WebDriverException": WebDriverException,
-    }
-    # Loopback only: no proxy between the driver, the browser and the server.
-    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
-    # Selenium Manager would look for drivers online; the paths above are all it needs.
-    os.environ.setdefault("SE_OFFLINE", "true")
+    selenium, chromium, chromedriver = load_selenium(skip, args.chromium, args.chromedriver)
     for path in filter(None, (args.screenshot, args.page_screenshot)):
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
 
@@ -297,7 +275,7 @@ def main():
     except Failure as failure:
         print(f"chat_browser: FAILED: {failure}", file=sys.stderr)
         sys.exit(1)
-    except WebDriverException as error:
+    except selenium["WebDriverException"] as error:
         print(f"chat_browser: FAILED: the browser reported: {str(error.msg or error).strip()}", file=sys.stderr)
         sys.exit(1)
     finally:

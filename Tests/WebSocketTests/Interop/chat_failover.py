@@ -38,8 +38,8 @@ import time
 import uuid
 
 from chat_page import (
-    ON_SCREEN, READ_PROBE, STREAM_PROBE, Browser, Failure, agent_answers, check_unique, first_executable, in_room,
-    pick_name, say, selenium_select, settled, start_browser, tid,
+    ON_SCREEN, READ_PROBE, STREAM_PROBE, Browser, Failure, agent_answers, check_unique, in_room,
+    load_selenium, pick_name, say, selenium_select, settled, start_browser, tid,
 )
 
 SKIPPED = 77
@@ -246,23 +246,7 @@ def main():
         parser.error("give two --node (or --cut-only)")
     nodes = [Node(url, int(pid)) for url, pid in args.node]
 
-    try:
-        from selenium import webdriver
-        from selenium.common.exceptions import TimeoutException, WebDriverException
-        from selenium.webdriver.chrome.options import Options
-        from selenium.webdriver.chrome.service import Service
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support.ui import WebDriverWait
-    except ImportError as error:
-        skip(f"Selenium is not installed ({error})")
-    chromium = first_executable("chromium", "/usr/bin/chromium", "chromium-browser")
-    chromedriver = first_executable("chromedriver", "/usr/bin/chromedriver")
-    if not chromium or not chromedriver:
-        skip("no chromium or chromedriver")
-    selenium = {"webdriver": webdriver, "Options": Options, "Service": Service, "By": By, "WebDriverWait": WebDriverWait,
-                "TimeoutException": TimeoutException, "WebDriverException": WebDriverException}
-    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
-    os.environ.setdefault("SE_OFFLINE", "true")
+    selenium, chromium, chromedriver = load_selenium(skip)
 
     loop = Loop()
     proxy = Proxy(nodes)

@@ -1,6 +1,7 @@
 """The chat page as the browser test sees it: the scripts it runs in the page, a Browser
 session that waits with deadlines, and the readings of the page (messages, the answer as
-it streams, the phone layout) with the checks made on them. Used by chat_browser.py.
+it streams, the phone layout) with the checks made on them, and the loading of Selenium and
+the browser. Used by chat_browser.py, chat_restart.py, chat_failover.py and cross_origin_browser.py.
 """
 import os
 import shutil
@@ -26,6 +27,37 @@ def first_executable(*candidates):
         if path and os.path.isfile(path) and os.access(path, os.X_OK):
             return path
     return None
+
+
+def load_selenium(skip, chromium=None, chromedriver=None):
+    """Selenium's classes (a dict, as `Browser` and `start_browser` take them), the browser and its
+    driver: `chromium` and `chromedriver` when given, else found on PATH or in /usr/bin. Calls
+    `skip(reason)`, which must exit, when any is missing. Sets the environment for a loopback-only
+    run: no proxy, and no Selenium Manager looking for drivers online."""
+    try:
+        from selenium import webdriver
+        from selenium.common.exceptions import TimeoutException, WebDriverException
+        from selenium.webdriver.chrome.options import Options
+        from selenium.webdriver.chrome.service import Service
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import WebDriverWait
+    except ImportError as error:
+        skip(f"Selenium is not installed ({error}): pip install selenium==4.51.0")
+    browser = first_executable(*([chromium] if chromium else ["chromium", "/usr/bin/chromium", "chromium-browser"]))
+    if not browser:
+        skip(f"no Chromium at {chromium}" if chromium else "no Chromium (Debian: apt-get install chromium)")
+    driver = first_executable(*([chromedriver] if chromedriver else ["chromedriver", "/usr/bin/chromedriver"]))
+    if not driver:
+        skip(f"no chromedriver at {chromedriver}" if chromedriver else "no chromedriver (Debian: apt-get install chromium-driver)")
+    selenium = {
+        "webdriver": webdriver, "Options": Options, "Service": Service, "By": By, "WebDriverWait": WebDriverWait,
+        "TimeoutException": TimeoutException, "WebDriverException": WebDriverException,
+    }
+    # Loopback only: no proxy between the driver, the browser and the server.
+    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+    # Selenium Manager would look for drivers online; the paths above are all it needs.
+    os.environ.setdefault("SE_OFFLINE", "true")
+    return selenium, browser, driver
 
 
 # Installed in a page before an answer is expected: remembers what the streaming bubbles

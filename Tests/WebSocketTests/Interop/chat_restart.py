@@ -20,10 +20,15 @@ import time
 from websockets.asyncio.server import serve
 
 from chat_mock_server import process_request
-from chat_page import first_executable, start_browser
+from chat_page import load_selenium, start_browser
 
 SKIPPED = 77
 CLOSES = [1001, 1001, 1001, 1001, 1012]
+
+
+def skip(reason):
+    print(f"skipped: {reason}")
+    sys.exit(SKIPPED)
 
 
 class Server:
@@ -52,25 +57,7 @@ class Server:
 
 
 def main():
-    try:
-        from selenium import webdriver
-        from selenium.common.exceptions import TimeoutException, WebDriverException
-        from selenium.webdriver.chrome.options import Options
-        from selenium.webdriver.chrome.service import Service
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support.ui import WebDriverWait
-    except ImportError as error:
-        print(f"skipped: {error}")
-        sys.exit(SKIPPED)
-    chromium = first_executable("chromium", "/usr/bin/chromium", "chromium-browser")
-    chromedriver = first_executable("chromedriver", "/usr/bin/chromedriver")
-    if not chromium or not chromedriver:
-        print("skipped: no chromium or chromedriver")
-        sys.exit(SKIPPED)
-    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
-    os.environ.setdefault("SE_OFFLINE", "true")
-    selenium = {"webdriver": webdriver, "Options": Options, "Service": Service, "By": By, "WebDriverWait": WebDriverWait,
-                "TimeoutException": TimeoutException, "WebDriverException": WebDriverException}
+    selenium, chromium, chromedriver = load_selenium(skip)
 
     server = Server()
     stop = threading.Event()

@@ -9,14 +9,15 @@ Every scenario takes the nodes' WebSocket URLs joined by commas, then its own ar
   signal, then checks what MODE promises:
   - `follower_killed` (node 2 was SIGKILLed): the follower resumes on node 3 after the last
     seq it saw; together its frames are 1..N once each, and the text equals the producer's.
-  - `producer_killed` (node 1 was SIGKILLed): the follower gets `node_lost` within 4 s; a
-    resume on node 3 replays the log up to that frame.
+  - `producer_killed` (node 1 was SIGKILLed): the follower gets `node_lost` within 3.5 s (lease
+    3 s + watch 0.5 s) plus a 0.5 s scheduling margin; a resume on node 3 replays the log up to
+    that frame.
   - `producer_stopped` (node 1 was SIGSTOPped): as `producer_killed`; then "lost" is
     signalled, the test SIGCONTs node 1 and signals "continued": for 3 s no frame of the
     stream comes after `node_lost`, and a resume on node 3 still ends with it.
-  - `redis_restarted` (redis-server was killed and started again): the follower's stream
-    ends with `complete` or a typed `error`, its seqs gapless; a resume on node 3 replays the
-    same frames; and a publish on node 1 reaches a subscriber on node 2 again.
+  - `redis_restarted` (redis-server was killed and started again 0.5 s later): the follower's
+    stream ends with `complete`, its seqs gapless; a resume on node 3 replays the same frames;
+    and a publish on node 1 reaches a subscriber on node 2 again.
 """
 import asyncio
 import json
@@ -29,6 +30,10 @@ from common import Mismatch, connect, expect, receive, send, signal, wait_signal
 from streams import StreamLog
 
 TEXT = "Tell me everything about streaming, in detail."
+# A dead producer's followers get `node_lost` at most lease (3 s) + watch period (0.5 s) after it
+# stopped (docs/PROTOCOL.md, "A node that dies"); LOST_MARGIN is scheduling slack on a loaded machine.
+LOST_BOUND = 3.5
+LOST_MARGIN = 0.5
 
 
 async def cluster_publish(urls):
@@ -121,7 +126,11 @@ async def cluster_follow(urls, mode):
         expect(await read_until_end(follower, followed, timeout=10), "the follower's connection closed")
         took = time.monotonic() - started
         expect(followed.end.get("code") == "node_lost", f"the follower's stream ended with {followed.end}")
-        expect(took <= 4.0, f"node_lost came {took:.2f} s after the producer stopped")
+        # The design bound: the lease (3 s) lapses, then the follower's node sees it at its next
+        # watch of the record (every 0.5 s). The margin is for the scheduling of three servers,
+        # Redis and this client on a shared 2-core machine, not part of the bound.
+        expect(took <= LOST_BOUND + LOST_MARGIN,
+               f"node_lost came {took:.2f} s after the producer stopped (bound {LOST_BOUND} s + {LOST_MARGIN} s margin)")
         replay_ws, replay = await resume(third, stream_id, 0)
         expect(await read_until_end(replay_ws, replay), "the replay did not end")
         expect(replay.last_seq == followed.last_seq and replay.end == followed.end, f"replay {replay.end} / {followed.end}")
@@ -147,8 +156,9 @@ async def cluster_follow(urls, mode):
         await wait_signal("restarted")
         expect(await read_until_end(follower, followed, timeout=60), "the follower's connection closed")
         end = followed.end
-        expect(end["type"] == "complete" or end.get("code") in ("cluster_unavailable", "node_lost"),
-               f"the stream ended with an untyped frame: {end}")
+        # A half-second outage is within what a node buffers while the log is away (10,000
+        # frames a stream): the stream runs to its end, every frame logged once Redis is back.
+        expect(end["type"] == "complete", f"the stream did not complete across the restart: {end}")
         replay_ws, replay = await resume(third, stream_id, 0)
         expect(await read_until_end(replay_ws, replay), "the replay did not end")
         expect(replay.end == end and replay.text == followed.text, f"the replay differs: {replay.end} / {end}")

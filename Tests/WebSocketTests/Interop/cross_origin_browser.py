@@ -34,9 +34,8 @@ import socket
 import sys
 import tempfile
 import threading
-import time
 
-from chat_page import Failure, first_executable, say, start_browser
+from chat_page import Browser, Failure, load_selenium, say, start_browser
 
 SKIPPED = 77
 PAGES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Browser")
@@ -129,17 +128,8 @@ def serve_pages(port):
     return server
 
 
-def wait(what, condition, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise Failure(f"no {what} within {timeout:g} s")
-
-
-def scenario(args, driver, relay):
+def scenario(args, browser, relay):
+    driver = browser.driver
     def release(count):
         with open(args.control, "w") as control:
             control.write(str(count))
@@ -157,30 +147,30 @@ def scenario(args, driver, relay):
 
     # 1. fetch (POST) on the allowed origin, then EventSource.
     driver.get(f"{allowed}/cross_origin.html?api={api}")
-    wait("POST of the page", lambda: relay.seen("POST", "/v1/agents/", allowed), args.timeout)
+    browser.wait("POST of the page", lambda _: relay.seen("POST", "/v1/agents/", allowed))
     if not relay.seen("OPTIONS", "/v1/agents/", allowed):
         raise Failure("the browser sent no CORS preflight before its JSON POST")
     release(1)
-    state = wait("first chunk shown and EventSource open", lambda: (p := page()) and p["opens"] >= 1 and p, args.timeout)
+    state = browser.wait("first chunk shown and EventSource open", lambda _: (p := page()) and p["opens"] >= 1 and p)
     if not state["streamId"] or not state["streamId"].startswith("s-"):
         raise Failure(f"the page could not read X-Stream-ID: {state['streamId']!r}")
     if not state["fetched"] or shown() != text(1):
         raise Failure(f"the first chunk did not come through fetch: {state}")
     say(f"the page POSTed from {allowed}, read stream {state['streamId']} and its first chunk, and follows it with EventSource")
     release(2)
-    wait("second token through EventSource", lambda: shown() == text(2), args.timeout)
+    browser.wait("second token through EventSource", lambda _: shown() == text(2))
     at_cut = page()["lastSeq"]
 
     # 2. The connection is cut mid-stream; tokens come while the page is away.
     if relay.cut_streams() != 1:
         raise Failure(f"expected one EventSource connection to cut, requests: {relay.requests}")
     release(4)
-    state = wait("EventSource to reconnect", lambda: (p := page()) and p["opens"] >= 2 and p, args.timeout)
+    state = browser.wait("EventSource to reconnect", lambda _: (p := page()) and p["opens"] >= 2 and p)
     follows = relay.seen("GET", "/v1/streams/")
     if len(follows) < 2 or follows[0]["last_event_id"] is not None or follows[-1]["last_event_id"] != str(at_cut):
         raise Failure(f"EventSource did not resume with Last-Event-ID {at_cut}: {follows}")
     release(args.tokens)
-    state = wait("the whole answer and complete", lambda: (p := page()) and (p["done"] or p["error"]) and p, args.timeout)
+    state = browser.wait("the whole answer and complete", lambda _: (p := page()) and (p["done"] or p["error"]) and p)
     after_cut = [f["seq"] for f in state["received"] if f["open"] == 2]
     if state["error"] or shown() != text(args.tokens):
         raise Failure(f"the page shows {shown()!r}, expected {text(args.tokens)!r} once (error {state['error']})")
@@ -191,7 +181,7 @@ def scenario(args, driver, relay):
 
     # 3. A disallowed origin.
     driver.get(f"{denied}/cross_origin.html?api={api}")
-    state = wait("the page on the denied origin to finish", lambda: (p := page()) and p["phase"] in ("refused", "error", "streaming", "complete") and p, args.timeout)
+    state = browser.wait("the page on the denied origin to finish", lambda _: (p := page()) and p["phase"] in ("refused", "error", "streaming", "complete") and p)
     if state["phase"] != "refused":
         raise Failure(f"the page on {denied} was not refused: {state}")
     if relay.seen("POST", origin=denied) or not relay.seen("OPTIONS", origin=denied):
@@ -208,30 +198,17 @@ def main():
     parser.add_argument("--tokens", type=int, required=True)
     parser.add_argument("--timeout", type=float, default=20)
     args = parser.parse_args()
-    try:
-        from selenium import webdriver
-        from selenium.common.exceptions import WebDriverException
-        from selenium.webdriver.chrome.options import Options
-        from selenium.webdriver.chrome.service import Service
-    except ImportError as error:
-        skip(f"Selenium is not installed ({error}): pip install selenium==4.51.0")
-    chromium = first_executable("chromium", "/usr/bin/chromium", "chromium-browser")
-    chromedriver = first_executable("chromedriver", "/usr/bin/chromedriver")
-    if not chromium or not chromedriver:
-        skip("no Chromium or chromedriver (Debian: apt-get install chromium chromium-driver)")
-    selenium = {"webdriver": webdriver, "Options": Options, "Service": Service}
-    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
-    os.environ.setdefault("SE_OFFLINE", "true")
+    selenium, chromium, chromedriver = load_selenium(skip)
 
     relay = Relay(int(args.api.rsplit(":", 1)[1]))
     servers = [serve_pages(args.allowed_port), serve_pages(args.denied_port)]
     workdir = tempfile.mkdtemp(prefix="cross-origin-")
     try:
         driver = start_browser(selenium, chromium, chromedriver, os.path.join(workdir, "profile"), os.path.join(workdir, "chromedriver.log"))
-    except WebDriverException as error:
+    except selenium["WebDriverException"] as error:
         skip(f"Chromium could not be started: {str(error.msg or error).splitlines()[0]}")
     try:
-        scenario(args, driver, relay)
+        scenario(args, Browser("the page", driver, args.timeout, selenium), relay)
     except Failure as failure:
         print(f"cross_origin_browser: {failure}", file=sys.stderr)
         for entry in driver.get_log("browser")[-20:]:

@@ -114,22 +114,28 @@ class GatedModel:
             self.open -= 1
 
 
-async def client(url, run, index, first_chunk, ends):
+async def stream_once(url, tag, first_chunk=None):
+    """One agent stream named TAG (its input starts with the tag) through the server at URL, on
+    a connection of its own; returns its end frame (`complete` or `error`). Notes in
+    FIRST_CHUNK[tag], when given, when its first `response_chunk` came."""
     ws, _ = await connect(url)
-    tag = f"{run}-{index}"
     try:
         await send(ws, {"type": "agent_stream", "id": tag, "agent": "assistant", "input": f"{tag} says hello"})
         while True:
             frame = await receive(ws, timeout=120)
             if frame.get("id") != tag:
                 continue
-            if frame["type"] == "response_chunk" and tag not in first_chunk:
+            if first_chunk is not None and frame["type"] == "response_chunk" and tag not in first_chunk:
                 first_chunk[tag] = time.monotonic()
             if frame["type"] in ("complete", "error"):
-                ends[tag] = frame
-                return
+                return frame
     finally:
         await ws.close()
+
+
+async def client(url, run, index, first_chunk, ends):
+    tag = f"{run}-{index}"
+    ends[tag] = await stream_once(url, tag, first_chunk)
 
 
 async def release_when_told(model):

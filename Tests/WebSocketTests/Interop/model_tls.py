@@ -13,12 +13,14 @@ once (or GATE_TIMEOUT passed), so the figures say how many were in flight togeth
 fast they came. Round two: SEQUENTIAL streams, each started once the one before completed.
 """
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
 import time
 
 from common import connect, receive, send
+from model_load import sse, stream_once
 
 FIRST = "Hello over TLS. "
 REST = ["It ", "streams ", "its ", "answer."]
@@ -55,12 +57,6 @@ def tls_certificates(directory):
         "-CAcreateserial", "-out", path("server.pem"), "-days", "2", "-extfile", path("server.ext"),
     )
     return "OK"
-
-
-def sse(content=None, finish=None):
-    delta = {"content": content} if content is not None else {}
-    chunk = {"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
-    return f"data: {json.dumps(chunk)}\n\n".encode()
 
 
 class TLSModel:
@@ -109,7 +105,7 @@ class TLSModel:
             except asyncio.TimeoutError:
                 self.gate.set()  # fewer came at once: answer them, so the figures say so
             await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/event-stream")]})
-            await send({"type": "http.response.body", "body": sse(FIRST), "more_body": True})
+            await send({"type": "http.response.body", "body": sse(FIRST).encode(), "more_body": True})
             disconnect = asyncio.ensure_future(receive())  # http.disconnect once the client resets
             try:
                 for piece in REST:
@@ -117,8 +113,8 @@ class TLSModel:
                     if disconnect.done():
                         self.disconnects += 1
                         return
-                    await send({"type": "http.response.body", "body": sse(piece), "more_body": True})
-                await send({"type": "http.response.body", "body": sse(finish="stop") + b"data: [DONE]\n\n", "more_body": False})
+                    await send({"type": "http.response.body", "body": sse(piece).encode(), "more_body": True})
+                await send({"type": "http.response.body", "body": (sse(finish="stop") + "data: [DONE]\n\n").encode(), "more_body": False})
             finally:
                 disconnect.cancel()
         finally:
@@ -126,16 +122,29 @@ class TLSModel:
             self.open_per_connection[connection] -= 1
 
 
-async def stream_once(url, tag):
-    ws, _ = await connect(url)
+@contextlib.asynccontextmanager
+async def model_server(model, model_port, cert_dir, **settings):
+    """Hypercorn serving MODEL on 127.0.0.1:MODEL_PORT over TLS, with the certificate in
+    CERT_DIR and SETTINGS (attributes of Hypercorn's Config) on top; stopped on exit."""
+    from hypercorn.asyncio import serve
+    from hypercorn.config import Config
+
+    config = Config()
+    config.bind = [f"127.0.0.1:{int(model_port)}"]
+    config.certfile = os.path.join(cert_dir, "server.pem")
+    config.keyfile = os.path.join(cert_dir, "server.key")
+    config.keep_alive_timeout = 120
+    config.accesslog = None
+    config.errorlog = None
+    for name, value in settings.items():
+        setattr(config, name, value)
+    stop = asyncio.Event()
+    server = asyncio.create_task(serve(model, config, shutdown_trigger=stop.wait))
     try:
-        await send(ws, {"type": "agent_stream", "id": tag, "agent": "assistant", "input": f"{tag} says hello"})
-        while True:
-            frame = await receive(ws, timeout=120)
-            if frame.get("id") == tag and frame["type"] in ("complete", "error"):
-                return frame
+        yield
     finally:
-        await ws.close()
+        stop.set()
+        await asyncio.wait_for(server, 10)
 
 
 def summary(requests, ends):
@@ -155,24 +164,12 @@ async def tls_model_streams(url, model_port, cert_dir, alpn, count, sequential, 
     another; the model server listens on MODEL_PORT over TLS with the certificate in CERT_DIR,
     offering ALPN `h2` and `http/1.1` (ALPN "h2") or `http/1.1` only (ALPN "http1"), at most
     MAX_STREAMS streams per HTTP/2 connection. Prints the server's view as one JSON line."""
-    from hypercorn.asyncio import serve
-    from hypercorn.config import Config
-
     count, sequential = int(count), int(sequential)
     model = TLSModel(int(gate) if gate else count)
-    config = Config()
-    config.bind = [f"127.0.0.1:{int(model_port)}"]
-    config.certfile = os.path.join(cert_dir, "server.pem")
-    config.keyfile = os.path.join(cert_dir, "server.key")
-    config.alpn_protocols = ["h2", "http/1.1"] if alpn == "h2" else ["http/1.1"]
-    config.h2_max_concurrent_streams = int(max_streams)
-    config.keep_alive_timeout = 120
-    config.backlog = 1024
-    config.accesslog = None
-    config.errorlog = None
-    stop = asyncio.Event()
-    server = asyncio.create_task(serve(model, config, shutdown_trigger=stop.wait))
-    try:
+    async with model_server(
+        model, model_port, cert_dir, alpn_protocols=["h2", "http/1.1"] if alpn == "h2" else ["http/1.1"],
+        h2_max_concurrent_streams=int(max_streams), backlog=1024,
+    ):
         run = f"tls{os.getpid()}"
         started = time.monotonic()
         first = await asyncio.gather(*(stream_once(url, f"{run}-{i}") for i in range(count)))
@@ -182,9 +179,6 @@ async def tls_model_streams(url, model_port, cert_dir, alpn, count, sequential, 
         for i in range(sequential):
             second.append(await stream_once(url, f"{run}b-{i}"))
         second_requests = model.requests[len(first_requests):]
-    finally:
-        stop.set()
-        await asyncio.wait_for(server, 10)
     one, two = summary(first_requests, first), summary(second_requests, second)
     one["max_in_flight"] = model.max_open
     one["max_in_flight_per_connection"] = max(model.max_open_per_connection.values(), default=0)
@@ -214,21 +208,9 @@ async def tls_model_cancel(url, model_port, cert_dir, count):
     """COUNT streams at once over HTTP/2 (answers of several seconds), each cancelled at its
     first chunk; once the model server has seen every stream reset, COUNT more at once, which
     run to their end. Prints the server's view of both rounds as one JSON line."""
-    from hypercorn.asyncio import serve
-    from hypercorn.config import Config
-
     count = int(count)
     model = TLSModel(count, pace=2.0)
-    config = Config()
-    config.bind = [f"127.0.0.1:{int(model_port)}"]
-    config.certfile = os.path.join(cert_dir, "server.pem")
-    config.keyfile = os.path.join(cert_dir, "server.key")
-    config.keep_alive_timeout = 120
-    config.accesslog = None
-    config.errorlog = None
-    stop = asyncio.Event()
-    server = asyncio.create_task(serve(model, config, shutdown_trigger=stop.wait))
-    try:
+    async with model_server(model, model_port, cert_dir):
         run = f"tlscancel{os.getpid()}"
         first = await asyncio.gather(*(stream_cancelled(url, f"{run}-{i}") for i in range(count)))
         deadline = time.monotonic() + 30
@@ -238,9 +220,6 @@ async def tls_model_cancel(url, model_port, cert_dir, count):
         model.pace, model.gate, model.open = 0.01, asyncio.Event(), 0
         second = await asyncio.gather(*(stream_once(url, f"{run}b-{i}") for i in range(count)))
         second_requests = model.requests[len(first_requests):]
-    finally:
-        stop.set()
-        await asyncio.wait_for(server, 10)
     one, two = summary(first_requests, first), summary(second_requests, second)
     one["disconnects"] = model.disconnects
     two["new_connections"] = sorted(set(two["connections"]) - set(one["connections"]))
