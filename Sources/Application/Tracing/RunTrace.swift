@@ -34,6 +34,7 @@ final class RunTrace {
     let tracer: any Tracer
     let run: any Span
     private var modelCall: (any Span)?
+    private var ended = false
 
     init(tracer: any Tracer, agent: Agent, runID: String) {
         self.tracer = tracer
@@ -77,6 +78,8 @@ final class RunTrace {
 
     /// The run ended: with its usage and turns, or with `error`.
     func end(result: RunResult? = nil, error: (any Error)? = nil) {
+        guard !ended else { return }
+        ended = true
         if let error {
             modelCall?.recordError(error)
             modelCall?.setStatus(SpanStatus(code: .error))
@@ -90,6 +93,16 @@ final class RunTrace {
             run.attributes["gen_ai.usage.output_tokens"] = result.usage.completionTokens
             run.attributes["raaf.run.turns"] = result.turns
         }
+        run.end()
+    }
+
+    /// A run whose consumer stopped reading before it ended (it dropped the iterator: a chat
+    /// answer whose room went away, a pipeline processor that threw) still ends its spans,
+    /// marked `raaf.run.abandoned`, so a tracer never holds them open.
+    deinit {
+        guard !ended else { return }
+        run.attributes["raaf.run.abandoned"] = true
+        modelCall?.end()
         run.end()
     }
 }
