@@ -1,3 +1,4 @@
+import DequeModule
 import StreamingDomain
 import Synchronization
 
@@ -7,21 +8,18 @@ extension RealTimeChat {
     /// then `typingStop`; the sequence ends with the answer.
     ///
     /// - Throws: ``StreamingError/invalidInput(_:)`` for an empty message, one longer than
-    ///   ``Options/maxMessageLength``, or while another answer is streaming; the sequence throws
+    ///   ``Options/maxMessageLength``, or while another call is under way (an answer streaming,
+    ///   ``history(limit:)``, ``addAgent(_:)``: one at a time); the sequence throws
     ///   the chat's refusal or the run's failure (``StreamingError/server(code:message:)``).
     public func sendMessage(_ text: String) throws -> AsyncThrowingStream<Event, any Error> {
         guard !text.allSatisfy(\.isWhitespace) else { throw StreamingError.invalidInput("a message needs some text") }
         guard text.count <= options.maxMessageLength else {
             throw StreamingError.invalidInput("messages are limited to \(options.maxMessageLength) characters, got \(text.count)")
         }
-        let busy = turn.withLock { busy in
-            defer { busy = true }
-            return busy
-        }
-        guard !busy else { throw StreamingError.invalidInput("the agent is still answering the last message") }
+        try takeTurn()
         let (events, continuation) = AsyncThrowingStream<Event, any Error>.makeStream()
         let task = Task {
-            defer { turn.withLock { $0 = false } }
+            defer { endTurn() }
             do {
                 try request(["type": "chat_message", "room": .string(room), "content": .string(text)])
                 try await relayAnswer(to: continuation)
@@ -44,8 +42,10 @@ extension RealTimeChat {
     /// Brings the registered agent `name` into the conversation: it may answer and take over.
     ///
     /// - Throws: ``StreamingError/invalidInput(_:)`` when it is not one of the chat's agents
-    ///   or already in the conversation.
+    ///   or already in the conversation, and while an answer streams (one call at a time).
     public func addAgent(_ name: String) async throws {
+        try takeTurn()
+        defer { endTurn() }
         try request(["type": "add_agent", "room": .string(room), "agent": .string(name)])
         while let frame = try await inbox.next() {
             switch frame["type"]?.stringValue {
@@ -58,7 +58,11 @@ extension RealTimeChat {
     }
 
     /// The conversation so far, oldest first: up to `limit` of the latest messages.
+    ///
+    /// - Throws: ``StreamingError/invalidInput(_:)`` while an answer streams (one call at a time).
     public func history(limit: Int = 50) async throws -> [Entry] {
+        try takeTurn()
+        defer { endTurn() }
         try request(["type": "get_history", "room": .string(room), "limit": .int(limit)])
         while let frame = try await inbox.next() {
             switch frame["type"]?.stringValue {
@@ -120,7 +124,7 @@ extension RealTimeChat {
 /// parsed, for one reader at a time.
 final class InProcessSink: ConnectionSink {
     private struct State {
-        var frames: [JSONValue] = []
+        var frames: Deque<JSONValue> = []
         var waiter: CheckedContinuation<JSONValue?, Never>?
         var finished = false
     }

@@ -77,8 +77,22 @@ public final class RealTimeChat: Sendable {
     let chat: ChatService
     let inbox: InProcessSink
     let connection: Connection
-    /// One message at a time: an answer's events must not mix with the next one's.
+    /// One request at a time (a message and its answer, `add_agent`, `get_history`): the
+    /// chat's connection has one reader, and an answer's frames must not go to another call.
     let turn = Mutex(false)
+
+    /// Takes ``turn``, or throws ``StreamingError/invalidInput(_:)`` while another call has it.
+    func takeTurn() throws {
+        let busy = turn.withLock { busy in
+            defer { busy = true }
+            return busy
+        }
+        guard !busy else {
+            throw StreamingError.invalidInput("the chat is still busy with the last call (an answer streaming): one at a time")
+        }
+    }
+
+    func endTurn() { turn.withLock { $0 = false } }
 
     /// - Parameters:
     ///   - agent: The agent that answers.

@@ -74,3 +74,39 @@ struct RealTimeChatTests {
         }
     }
 }
+
+@Suite("RealTimeChat: one call at a time", .timeLimit(.minutes(1)))
+struct RealTimeChatTurnTests {
+    @Test("history and addAgent while an answer streams are refused at once; the answer loses nothing")
+    func callsDuringAnAnswer() async throws {
+        let model = GatedModel(tokens: GatedModel.tokens(count: 6))
+        let chat = try RealTimeChat(
+            runner: AgentRunner(provider: model), agent: ChatFixture.assistant, agents: [ChatFixture.support],
+            store: InMemoryChatStore())
+        try await chat.withRunning { chat in
+            var events = try chat.sendMessage("hello").makeAsyncIterator()
+            #expect(try await events.next() == .typingStart(agent: "assistant"))
+            model.release()
+            guard case .content? = try await events.next() else {
+                Issue.record("no first piece")
+                return
+            }
+            // The answer holds the chat's one reader: other calls are refused, not queued
+            // behind it or handed its frames.
+            await #expect(throws: StreamingError.self) { _ = try await chat.history() }
+            await #expect(throws: StreamingError.self) { try await chat.addAgent("support") }
+            #expect(throws: StreamingError.self) { _ = try chat.sendMessage("again") }
+
+            model.releaseAll()
+            var pieces = 1
+            while let event = try await events.next() {
+                if case .content = event { pieces += 1 }
+            }
+            #expect(pieces == 6, "every piece of the answer arrived")
+            let history = try await chat.history()
+            #expect(history.map(\.sender) == ["user", "agent"])
+            #expect(history.last?.content == model.answer)
+            try await chat.addAgent("support")
+        }
+    }
+}
