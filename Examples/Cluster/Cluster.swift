@@ -26,7 +26,7 @@ struct ClusterExample {
                 config.logging.level = .warning
             }
             return try RealtimeServer(
-                system: system, host: "127.0.0.1", port: 0, chatStore: InMemoryChatStore(), handlesSignals: false)
+                system: system, host: "127.0.0.1", port: 0, handlesSignals: false)
         }
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             for node in nodes { tasks.addTask { try await node.run() } }

@@ -42,6 +42,24 @@ struct ChatConfigurationTests {
         try config.validate()
     }
 
+    @Test("a server that is a node of a cluster refuses a chat store other than the cluster's Redis", arguments: ["memory", "sqlite:/tmp/rooms.sqlite"])
+    func aClusterNodeKeepsRoomsInRedis(_ value: String) throws {
+        // A port nothing listens on: making the server connects nothing.
+        let clustered = try Streaming.configure(environment: ["REDIS_URL": "redis://127.0.0.1:1", "CHAT_STORE": value])
+        #expect {
+            _ = try RealtimeServer(system: clustered, host: "127.0.0.1", port: 0, handlesSignals: false)
+        } throws: { error in
+            guard case StreamingError.configuration(let variable, let reason) = error else { return false }
+            return variable == "chat.store" && reason.contains("REDIS_URL")
+        }
+        // A store passed in code is refused the same way; without it the node uses Redis.
+        let redis = try Streaming.configure(environment: ["REDIS_URL": "redis://127.0.0.1:1"])
+        #expect(throws: StreamingError.self) {
+            _ = try RealtimeServer(system: redis, port: 0, chatStore: InMemoryChatStore(), handlesSignals: false)
+        }
+        _ = try RealtimeServer(system: redis, host: "127.0.0.1", port: 0, handlesSignals: false)
+    }
+
     @Test("makeChatStore opens the store chosen: Redis (lazily, nothing connects), memory or SQLite")
     func makeChatStoreOpensTheChosenStore() throws {
         // A port nothing listens on: the Redis store is made without connecting.

@@ -30,6 +30,26 @@ public struct ChatRoomsService: Service {
     }
 }
 
+extension RealtimeServer {
+    /// The store of a server's chat rooms: `given`, else the one of `chat.store`. A node of a
+    /// cluster decides rooms in the cluster's Redis and reads their history from its store, so
+    /// there it must be the Redis store of `REDIS_URL`: memory or SQLite would answer
+    /// `get_history` with what this node never wrote (nothing).
+    ///
+    /// - Throws: ``StreamingError/configuration(variable:reason:)`` for a cluster node given
+    ///   another store (`CHAT_STORE=memory` or `sqlite:PATH`, or one passed in code).
+    static func chatStore(_ given: (any ChatStore)?, of system: StreamingSystem, clustered: Bool) throws -> any ChatStore {
+        guard clustered else { return try given ?? system.makeChatStore() }
+        guard given == nil, system.configuration.chatStoreLocation == .redis else {
+            throw StreamingError.configuration(
+                variable: "chat.store",
+                reason: "a node of a cluster (REDIS_URL is set) keeps chat rooms and their history in the cluster's Redis: "
+                    + "leave CHAT_STORE unset (or redis) and pass no chat store")
+        }
+        return try system.makeChatStore()
+    }
+}
+
 extension StreamingSystem {
     /// The chat store of ``StreamingConfiguration/chatStoreLocation``: in memory, a SQLite
     /// file, or the Redis server of `REDIS_URL` (with `REDIS_POOL_SIZE` connections of its

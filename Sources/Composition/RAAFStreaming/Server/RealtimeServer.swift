@@ -75,7 +75,8 @@ public final class RealtimeServer: Sendable {
     ///   - jobQueue: A job queue whose figures `/stats` and `/metrics` report.
     ///   - processor: A background processor whose figures (and its queue's) they report;
     ///     the server does not run it.
-    ///   - chatStore: Where chat rooms are kept; the store of `chat.store` when `nil`.
+    ///   - chatStore: Where chat rooms are kept; the store of `chat.store` when `nil`. A node of
+    ///     a cluster (`REDIS_URL`) keeps them in the cluster's Redis: pass `nil` there.
     ///   - handlesSignals: Whether SIGTERM and SIGINT start a graceful shutdown. Tests that
     ///     run a server inside the test process pass `false` and call ``shutdown()``.
     ///   - authenticate: Verifies a client's token and returns the identity it names, or `nil`
@@ -106,7 +107,7 @@ public final class RealtimeServer: Sendable {
             broadcaster: cluster?.broadcaster,
             logger: logger
         )
-        let store = try chatStore ?? system.makeChatStore()
+        let store = try Self.chatStore(chatStore, of: system, clustered: cluster != nil)
         let chat = system.chatService(hub: hub, store: store, ledger: cluster?.chatLedger)
         let metrics = StreamingMetrics()
         let figures = ServerFigures(
