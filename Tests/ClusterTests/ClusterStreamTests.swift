@@ -45,6 +45,26 @@ struct ClusterStreamTests {
         }
     }
 
+    @Test("a node that replays fewer frames than the log keeps still resumes a long stream from the newest ones")
+    func resumeWithASmallerReplayBuffer() async throws {
+        let model = GatedModel(tokens: GatedModel.tokens(count: 20))
+        try await withStreamCluster(nodes: 2, model: model, replayFrames: 5) { cluster in
+            let producer = try cluster.client(on: 0)
+            producer.send(#"{"type":"agent_stream","id":"long","agent":"assistant","input":"hi"}"#)
+            model.releaseAll()
+            try await waitUntil("the whole stream at the producer's client") {
+                producer.frames(of: "long").last?["type"]?.stringValue == "complete"
+            }
+            let last = try #require(producer.seqs(of: "long").last)
+            // The log keeps all 21 frames; node 2 replays its last 5.
+            let follower = try cluster.client(on: 1)
+            follower.send(#"{"type":"resume","id":"long","after_seq":\#(last - 3)}"#)
+            try await waitUntil("the end on node 2") { follower.frames(of: "long").last?["type"]?.stringValue == "complete" }
+            #expect(follower.seqs(of: "long") == Array((last - 2)...last))
+            #expect(follower.sink.errorCodes.isEmpty, "\(follower.sink.errorCodes)")
+        }
+    }
+
     @Test("cancel on another node stops the run where it runs, and its model request")
     func cancelFromAnotherNode() async throws {
         let model = GatedModel(tokens: GatedModel.tokens(count: 50))
@@ -183,6 +203,7 @@ struct StreamTestCluster: Sendable {
 
 func withStreamCluster(
     nodes: Int, model: any ModelProvider, lease: Duration = .seconds(3), redisURL: String? = nil,
+    replayFrames: Int = AgentStreamOptions().maxReplayFrames,
     authenticate: (@Sendable (String) -> String?)? = nil, _ body: @Sendable (StreamTestCluster) async throws -> Void
 ) async throws {
     let url = if let redisURL { redisURL } else { try await SharedRedisServer.url() }
@@ -199,6 +220,7 @@ func withStreamCluster(
         hubs.append(ConnectionHub(
             streams: AgentStreamService(
                 runner: AgentRunner(provider: model), agents: { agents[$0] },
+                options: AgentStreamOptions(maxReplayFrames: replayFrames),
                 cluster: StreamCluster(log: log, nodeID: nodeID)),
             authenticate: authenticate,
             broadcaster: RedisBroadcaster(configuration: configuration, nodeID: nodeID, namespace: namespace, logger: Logger(label: "cluster-tests"))))

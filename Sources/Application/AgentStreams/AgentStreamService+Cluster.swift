@@ -69,7 +69,9 @@ extension AgentStreamService {
             // Follow first, then read: a batch appended in between comes both ways, and the
             // mirror keeps the first copy of each seq.
             let updates = try await cluster.log.follow(id)
-            let kept = try await cluster.log.frames(of: id, after: 0, limit: options.maxReplayFrames)
+            // The newest frames the mirror keeps (a log may keep more than this node replays).
+            let kept = try await cluster.log.frames(
+                of: id, after: max(0, record.lastSeq - options.maxReplayFrames), limit: options.maxReplayFrames)
             let mirror = AgentStream(
                 id: id, agentName: record.agentName, input: record.input, owner: record.owner,
                 maxFrames: options.maxReplayFrames, runningOn: record.node)
