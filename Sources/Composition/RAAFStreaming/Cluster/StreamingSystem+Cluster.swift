@@ -58,6 +58,14 @@ public struct ClusterNode: Sendable {
         await chatLedger.close()
     }
 
-    /// The agent streams' view of the cluster.
-    public var streams: StreamCluster { StreamCluster(log: streamLog, nodeID: nodeID) }
+    /// The agent streams' view of the cluster (one, with its counters).
+    public let streams: StreamCluster
+
+    init(nodeID: String, broadcaster: any Broadcaster, streamLog: RedisStreamLog, chatLedger: RedisChatLedger) {
+        self.nodeID = nodeID
+        self.broadcaster = broadcaster
+        self.streamLog = streamLog
+        self.chatLedger = chatLedger
+        streams = StreamCluster(log: streamLog, nodeID: nodeID)
+    }
 }
