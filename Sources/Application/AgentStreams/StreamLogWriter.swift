@@ -106,13 +106,8 @@ final class StreamLogWriter: Sendable {
                 }
                 room.wake()
                 if finished { return }
-            } catch StreamLogError.fenced {
-                fenced()
-                return
-            } catch StreamLogError.missing {
-                lost()
-                return
             } catch {
+                if stopIfRefused(error) { return }
                 let gaveUp = finalQueuedAt.map { ContinuousClock.now - $0 > finalGrace } ?? false
                 if gaveUp || Task.isCancelled {
                     logger.error("the stream log stayed unreachable: the end of the stream is not logged", metadata: ["stream": "\(stream.id)", "error": "\(error)"])
@@ -141,13 +136,8 @@ final class StreamLogWriter: Sendable {
             }
             do {
                 try await cluster.log.renew(stream.id, node: cluster.nodeID)
-            } catch StreamLogError.fenced {
-                fenced()
-                return
-            } catch StreamLogError.missing {
-                lost()
-                return
             } catch {
+                if stopIfRefused(error) { return }
                 // Unreachable: appends are held meanwhile; a lease that lapses is taken again
                 // unless another node declared the stream lost, which the next append learns.
                 logger.warning("renewing a stream's lease failed", metadata: ["stream": "\(stream.id)", "error": "\(error)"])
@@ -155,16 +145,23 @@ final class StreamLogWriter: Sendable {
         }
     }
 
-    private func fenced() {
-        stopWriting(
-            ProtocolFailure(.nodeLost, "the node running the stream was declared lost; its run was stopped", streamID: stream.id),
-            "another node declared this stream lost: stopping its run")
-    }
-
-    private func lost() {
-        stopWriting(
-            ProtocolFailure(.clusterUnavailable, "the cluster's log lost the stream; it was stopped", streamID: stream.id),
-            "the stream log lost this stream (the store restarted without it): stopping its run")
+    /// Stops the run when the log refused it for good: ``StreamLogError/fenced`` (another
+    /// node declared this one lost: `node_lost`) or ``StreamLogError/missing`` (the store
+    /// restarted without it: `cluster_unavailable`). `false` for any other error (retried).
+    private func stopIfRefused(_ error: any Error) -> Bool {
+        switch error {
+        case StreamLogError.fenced:
+            stopWriting(
+                ProtocolFailure(.nodeLost, "the node running the stream was declared lost; its run was stopped", streamID: stream.id),
+                "another node declared this stream lost: stopping its run")
+        case StreamLogError.missing:
+            stopWriting(
+                ProtocolFailure(.clusterUnavailable, "the cluster's log lost the stream; it was stopped", streamID: stream.id),
+                "the stream log lost this stream (the store restarted without it): stopping its run")
+        default:
+            return false
+        }
+        return true
     }
 
     /// Writes nothing more and stops the run with `failure` as its final frame.

@@ -38,14 +38,20 @@ extension ChatService {
 
     private func stopAnswersForShutdown() {
         drainStopped.store(true, ordering: .relaxed)
-        cluster?.local.withLock { local in
-            for room in local.rooms.values { room.live?.stop.set() }
-        }
-        for room in allRooms() {
+        stopAnswers(in: allRooms())
+    }
+
+    /// Stops the answers in progress (of `rooms`, and of this node in a cluster) and drops
+    /// the messages waiting for one.
+    func stopAnswers(in rooms: [ChatRoom]) {
+        for room in rooms {
             room.state.withLock { state in
                 state.waiting.removeAll()
                 state.live?.stop.set()
             }
+        }
+        cluster?.local.withLock { local in
+            for room in local.rooms.values { room.live?.stop.set() }
         }
     }
 }

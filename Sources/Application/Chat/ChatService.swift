@@ -188,15 +188,7 @@ public final class ChatService: Sendable {
             directory.isShutDown = true
             return Array(directory.rooms.values)
         }
-        for room in rooms {
-            room.state.withLock { state in
-                state.waiting.removeAll()
-                state.live?.stop.set()
-            }
-        }
-        cluster?.local.withLock { local in
-            for room in local.rooms.values { room.live?.stop.set() }
-        }
+        stopAnswers(in: rooms)
         workContinuation.finish()
     }
 

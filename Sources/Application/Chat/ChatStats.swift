@@ -27,12 +27,12 @@ public struct ChatStats: Sendable, Hashable {
     public var totalMessages: Int
     /// Every room, in creation order.
     public var rooms: [RoomStats]
-    /// Messages and room changes posted but not yet written to the store.
     /// In a cluster, this node's name: `connectedClients`, `pendingWrites` and `failedWrites`
     /// are this node's, the rest the whole cluster's. `nil` for rooms in one process.
     public var node: String? = nil
     /// The figures that are a node's own in a cluster (wire names).
     public static let perNodeFields = ["connected_clients", "pending_writes", "failed_writes"]
+    /// Messages and room changes posted but not yet written to the store.
     public var pendingWrites: Int
     /// Store writes that failed (and were retried) since the service started.
     public var failedWrites: Int

@@ -56,8 +56,7 @@ public struct HealthReport: Sendable, Hashable {
             var object: [String: JSONValue] = [
                 "status": .string(component.ok ? "ok" : "failing"),
                 "required": .bool(component.required),
-                "latency_ms": .double(Double(component.latency.components.seconds) * 1000
-                    + Double(component.latency.components.attoseconds) / 1e15),
+                "latency_ms": .double(component.latency.timeInterval * 1000),
             ]
             if let detail = component.detail { object["detail"] = .string(detail) }
             componentObjects[component.name] = .object(object)

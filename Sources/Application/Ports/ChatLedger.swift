@@ -228,7 +228,7 @@ public struct SeqTemplate: Sendable, Hashable {
         guard bytes.count >= needle.count else { return nil }
         var index = 0
         while index + needle.count <= bytes.count {
-            if bytes[index] == needle[0], Array(bytes[index..<(index + needle.count)]) == needle {
+            if bytes[index] == needle[0], bytes[index..<(index + needle.count)].elementsEqual(needle) {
                 let valueStart = index + needle.count - String(Self.marker).utf8.count
                 self.head = Array(bytes[..<valueStart])
                 self.tail = Array(bytes[(index + needle.count)...])

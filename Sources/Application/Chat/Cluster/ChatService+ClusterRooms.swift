@@ -316,7 +316,8 @@ extension ChatService {
         for leave in pending { await leaveLedger(leave.room, clientID: leave.clientID, user: leave.user, cluster) }
     }
 
-    /// The hub's disconnect hook: the connection leaves every room (and its queued requests go).
+    /// The hub's disconnect hook: the connection leaves every room. Requests it queued before
+    /// still run, in order; each finds the connection gone (a join admits nobody).
     private func leaveEveryClusterRoom(_ connection: Connection, _ cluster: ChatClusterState) {
         let names = cluster.local.withLock { $0.memberships[connection.id] ?? [] }
         for name in names {
