@@ -105,11 +105,11 @@ public enum Callbacks {
         _ = try await queue.enqueue([job], now: now)
     }
 
-    /// Whether the attempt that threw `error` is the job's last: bad input is never retried,
-    /// other errors until the attempts are used up.
+    /// Whether the attempt that threw `error` is the job's last: a permanent error
+    /// (``BackgroundProcessor/isPermanent(_:)``) is never retried, others until the attempts
+    /// are used up.
     public static func isLastAttempt(_ context: JobContext, error: any Error) -> Bool {
-        if case StreamingError.invalidInput = error { return true }
-        return context.attempt >= context.job.maxAttempts
+        BackgroundProcessor.isPermanent(error) || context.attempt >= context.job.maxAttempts
     }
 }
 
