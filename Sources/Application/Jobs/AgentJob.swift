@@ -50,8 +50,9 @@ extension BackgroundProcessor {
     ///
     /// With a `callback_url` in the payload, the job's end enqueues a `callback` job
     /// (``registerCallbackJob(sender:)``): the answer when it succeeds, the error after its
-    /// last attempt. An attempt whose callback cannot be enqueued fails
-    /// (``CallbackEnqueueFailure``), as in ``MessageQueue/process(_:)``.
+    /// last attempt. The callbacks' limits are those of ``MessageQueue/process(_:)``: an
+    /// attempt whose callback cannot be enqueued fails (``CallbackEnqueueFailure``), and a
+    /// worker killed during the last attempt sends no callback.
     public func registerAgentJob(
         runner: AgentRunner, agents: [String: Agent], name: String = "agent", callbackAttempts: Int = Callbacks.defaultAttempts
     ) {

@@ -48,11 +48,16 @@ extension MessageQueue {
     /// dead.
     ///
     /// A message with a callback URL gets its answer, or the error of its last attempt,
-    /// POSTed by a `callback` job. An answer counts once its callback is enqueued. A failed
-    /// enqueue is tried again in place, with the backoff between tries; when every try fails,
-    /// the attempt fails with ``CallbackEnqueueFailure`` and is retried like any failure (the
-    /// handler runs again), and after the last attempt the message is dead with that reason.
-    /// An answered message is never reported as `failed`.
+    /// POSTed by a `callback` job, with two limits:
+    /// - An answer counts once its callback is enqueued. A failed enqueue is tried again in
+    ///   place, with the backoff between tries; when every try fails, the attempt fails with
+    ///   ``CallbackEnqueueFailure`` and is retried like any failure (the handler runs again),
+    ///   and after the last attempt the message is dead with that reason. An answered message
+    ///   is never reported as `failed`.
+    /// - A consumer killed (SIGKILL, a crash, a lost machine) during a message's last attempt
+    ///   sends no callback: when its lease ends, lease recovery makes the message dead with
+    ///   "the worker's lease ended before it finished" and nothing is POSTed. `raaf-streaming
+    ///   jobs dead` lists it; requeueing it (`jobs dead --requeue`) runs it again, callback included.
     ///
     /// - Throws: When the processor is already running.
     public func process(_ handler: @escaping @Sendable (ReceivedMessage) async throws -> MessageAnswer) async throws {
