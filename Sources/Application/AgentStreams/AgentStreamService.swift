@@ -238,23 +238,32 @@ public final class AgentStreamService: Sendable {
 
     /// ``produce(_:writer:)`` inside the stream's span when tracing: `agent_stream <agent>`, a
     /// server span under the starting request's context, parent of the run's spans.
+    /// A failed stream records its error on the span; a cancelled one has an error status.
     private func producedTraced(_ stream: AgentStream, writer: StreamLogWriter?) async -> Outcome {
-        guard let tracer = Traces.tracer(runner.tracer) else { return await produce(stream, writer: writer) }
-        let span = tracer.startSpan(
-            "agent_stream \(stream.agentName)", context: stream.parentContext ?? .topLevel, ofKind: .server)
-        span.attributes["raaf.transport"] = stream.transport
-        span.attributes["raaf.stream.id"] = stream.id
-        span.attributes["gen_ai.agent.name"] = stream.agentName
-        let outcome = await ServiceContext.withValue(span.context) { await produce(stream, writer: writer) }
-        if outcome != .completed { span.setStatus(SpanStatus(code: .error, message: "\(outcome)")) }
-        span.end()
-        return outcome
+        guard let tracer = Traces.tracer(runner.tracer) else { return await produce(stream, writer: writer).outcome }
+        return await tracer.withSpan(
+            "agent_stream \(stream.agentName)", context: stream.parentContext ?? .topLevel, ofKind: .server
+        ) { span in
+            span.attributes["raaf.transport"] = stream.transport
+            span.attributes["raaf.stream.id"] = stream.id
+            span.attributes["gen_ai.agent.name"] = stream.agentName
+            let (outcome, failure) = await produce(stream, writer: writer)
+            let end: SpanEnd =
+                switch outcome {
+                case .completed: .completed
+                case .cancelled: .incomplete("cancelled")
+                case .failed: failure.map { .failed($0) } ?? .incomplete("failed")
+                }
+            end.record(on: span)
+            return outcome
+        }
     }
 
-    /// Runs the agent and appends its frames; returns how the run ended.
-    private func produce(_ stream: AgentStream, writer: StreamLogWriter?) async -> Outcome {
+    /// Runs the agent and appends its frames; returns how the run ended, and the failure
+    /// its last frame reports.
+    private func produce(_ stream: AgentStream, writer: StreamLogWriter?) async -> (outcome: Outcome, failure: ProtocolFailure?) {
         let input = stream.input
-        guard let agent = agents(stream.agentName) else { return .failed }
+        guard let agent = agents(stream.agentName) else { return (.failed, nil) }
         var lastSeq = 0
         do {
             let events = runner.stream(agent, input)
@@ -269,16 +278,16 @@ public final class AgentStreamService: Sendable {
                     await writer?.waitForRoom()
                 }
             }
-            return .completed
+            return (.completed, nil)
         } catch {
             var failure = Self.failure(for: error, streamID: stream.id)
             if failure.code == .cancelled, let reason = stream.stopFailure.withLock({ $0 }) { failure = reason }
             let final = StreamFrame(seq: lastSeq + 1, type: "error", frame: ServerFrame.error(failure, seq: lastSeq + 1))
             stream.append(final)
             writer?.add(final)
-            if failure.code == .cancelled || failure.code == .shuttingDown { return .cancelled }
+            if failure.code == .cancelled || failure.code == .shuttingDown { return (.cancelled, failure) }
             logger.debug("agent stream failed", metadata: ["stream": "\(stream.id)", "error": "\(error)"])
-            return .failed
+            return (.failed, failure)
         }
     }
 

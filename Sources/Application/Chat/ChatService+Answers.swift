@@ -1,6 +1,11 @@
 import StreamingDomain
 import Tracing
 
+/// How an answer of a room's agent ended, as its `chat_answer` span records it.
+protocol AnswerOutcome: Sendable {
+    var spanEnd: SpanEnd { get }
+}
+
 extension ChatService {
     /// One answer of a room's agent, ready to run.
     struct AnswerJob: Sendable {
@@ -98,34 +103,45 @@ extension ChatService {
         return agent
     }
 
-    private enum Outcome {
+    private enum Outcome: AnswerOutcome {
         case completed(finalOutput: String)
         case stopped
         case failed(ProtocolFailure)
+
+        var spanEnd: SpanEnd {
+            switch self {
+            case .completed: .completed
+            case .stopped: .incomplete("stopped")
+            case .failed(let failure): .failed(failure)
+            }
+        }
     }
 
     /// ``produce(_:in:)`` inside a `chat_answer <agent>` span when tracing, parent of the run's spans.
     private func producedTraced(_ job: AnswerJob, in room: ChatRoom) async {
-        await withAnswerSpan(agent: job.agent.name, room: room.name, stream: job.stream) { await produce(job, in: room) }
+        _ = await withAnswerSpan(agent: job.agent.name, room: room.name, stream: job.stream) { await produce(job, in: room) }
     }
 
     /// Runs `body` (an answer of the room's agent) inside a `chat_answer <agent>` span when a
-    /// tracer is bootstrapped, so the span parents the run's spans; without one, just runs it.
-    func withAnswerSpan<Result: Sendable>(
+    /// tracer is bootstrapped, so the span parents the run's spans, and records how the answer
+    /// ended on it: a failed answer's error, an error status for a stopped one. Without a
+    /// tracer, just runs it.
+    func withAnswerSpan<Result: AnswerOutcome>(
         agent: String, room: String, stream: String, _ body: () async -> Result
     ) async -> Result {
         guard let tracer = Traces.tracer(runner.tracer) else { return await body() }
-        let span = tracer.startSpan("chat_answer \(agent)", context: ServiceContext.current ?? .topLevel, ofKind: .server)
-        span.attributes["raaf.room"] = room
-        span.attributes["raaf.stream.id"] = stream
-        span.attributes["gen_ai.agent.name"] = agent
-        let result = await ServiceContext.withValue(span.context) { await body() }
-        span.end()
-        return result
+        return await tracer.withSpan("chat_answer \(agent)", ofKind: .server) { span in
+            span.attributes["raaf.room"] = room
+            span.attributes["raaf.stream.id"] = stream
+            span.attributes["gen_ai.agent.name"] = agent
+            let outcome = await body()
+            outcome.spanEnd.record(on: span)
+            return outcome
+        }
     }
 
-    /// Runs the agent, streaming its events to the room, and posts the answer.
-    private func produce(_ job: AnswerJob, in room: ChatRoom) async {
+    /// Runs the agent, streaming its events to the room, and posts the answer; returns how it ended.
+    private func produce(_ job: AnswerJob, in room: ChatRoom) async -> Outcome {
         var outcome: Outcome
         do {
             var finalOutput = ""
@@ -150,6 +166,7 @@ extension ChatService {
             }
         }
         finish(job, outcome, in: room)
+        return outcome
     }
 
     /// Sends one event of the answer to every member.

@@ -50,13 +50,18 @@ extension BackgroundProcessor {
     ///
     /// With a `callback_url` in the payload, the job's end enqueues a `callback` job
     /// (``registerCallbackJob(sender:)``): the answer when it succeeds, the error after its
-    /// last attempt.
+    /// last attempt. The callbacks' limits are those of ``MessageQueue/process(_:)``: an
+    /// attempt whose callback cannot be enqueued fails (``CallbackEnqueueFailure``), and a
+    /// worker killed during the last attempt sends no callback.
     public func registerAgentJob(
         runner: AgentRunner, agents: [String: Agent], name: String = "agent", callbackAttempts: Int = Callbacks.defaultAttempts
     ) {
-        register(name, payload: AgentJobPayload.self) { [queue, now] payload, context -> AgentJobResult in
-            do {
-                if let url = payload.callbackURL { try Callbacks.validate(url) }
+        let outbox = callbackOutbox(attempts: callbackAttempts)
+        register(name, payload: AgentJobPayload.self) { payload, context -> AgentJobResult in
+            try await Callbacks.reporting(
+                to: payload.callbackURL, context: context, agent: payload.agent, through: outbox,
+                answer: { MessageAnswer(finalOutput: $0.finalOutput, agent: $0.agent, usage: $0.usage) }
+            ) {
                 guard let agent = agents[payload.agent] else {
                     let known = agents.keys.sorted().joined(separator: ", ")
                     throw StreamingError.invalidInput("no agent named \"\(payload.agent)\" (agents: \(known))")
@@ -65,28 +70,8 @@ extension BackgroundProcessor {
                     "process agent job", carrier: payload.traceContext, tracer: runner.tracer,
                     attributes: ["raaf.job.id": "\(context.job.id)", "gen_ai.agent.name": agent.name]
                 ) { try await runner.run(agent, payload.input) }
-                if let url = payload.callbackURL {
-                    let report = CallbackResult(
-                        id: "\(context.job.id)", status: .completed, agent: result.lastAgent.name,
-                        finalOutput: result.finalOutput, usage: result.usage, attempts: context.attempt)
-                    try await Callbacks.enqueue(report, to: url, on: queue, maxAttempts: callbackAttempts, now: now())
-                }
                 return AgentJobResult(
-                    finalOutput: result.finalOutput,
-                    agent: result.lastAgent.name,
-                    turns: result.turns,
-                    usage: result.usage
-                )
-            } catch {
-                if let url = payload.callbackURL, (try? Callbacks.validate(url)) != nil, !Task.isCancelled,
-                    Callbacks.isLastAttempt(context, error: error)
-                {
-                    let report = CallbackResult(
-                        id: "\(context.job.id)", status: .failed, agent: payload.agent, error: "\(error)",
-                        attempts: context.attempt)
-                    try await Callbacks.enqueue(report, to: url, on: queue, maxAttempts: callbackAttempts, now: now())
-                }
-                throw error
+                    finalOutput: result.finalOutput, agent: result.lastAgent.name, turns: result.turns, usage: result.usage)
             }
         }
     }

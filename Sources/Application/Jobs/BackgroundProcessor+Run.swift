@@ -128,10 +128,15 @@ extension BackgroundProcessor {
             return .completed(claimed.lease, result: result)
         } catch {
             if Task.isCancelled { return .cancelled(claimed.lease) }
-            let permanent: Bool =
-                if case StreamingError.invalidInput = error { true } else { false }
-            return .failed(claimed, error: String(describing: error), permanent: permanent)
+            return .failed(claimed, error: String(describing: error), permanent: Self.isPermanent(error))
         }
+    }
+
+    /// Whether a job that threw `error` is dead at once instead of retried: bad input
+    /// (``StreamingError/invalidInput(_:)``) cannot get better by running again.
+    public static func isPermanent(_ error: any Error) -> Bool {
+        if case StreamingError.invalidInput = error { return true }
+        return false
     }
 
     /// Renews the leases of jobs that have run for a third of the lease, so a long job is

@@ -45,11 +45,24 @@ extension MessageQueue {
     /// lease renewed while it runs; a consumer that died has its messages delivered again
     /// when their leases end. A message whose handler throws is retried with backoff until
     /// its attempts are used up (``StreamingError/invalidInput(_:)`` is not retried), then
-    /// dead. A message with a callback URL gets its answer, or its last error, POSTed.
+    /// dead.
+    ///
+    /// A message with a callback URL gets its answer, or the error of its last attempt,
+    /// POSTed by a `callback` job, with two limits:
+    /// - An answer counts once its callback is enqueued. A failed enqueue is tried again in
+    ///   place, with the backoff between tries; when every try fails, the attempt fails with
+    ///   ``CallbackEnqueueFailure`` and is retried like any failure (the handler runs again),
+    ///   and after the last attempt the message is dead with that reason. An answered message
+    ///   is never reported as `failed`.
+    /// - A consumer killed (SIGKILL, a crash, a lost machine) during a message's last attempt
+    ///   sends no callback: when its lease ends, lease recovery makes the message dead with
+    ///   "the worker's lease ended before it finished" and nothing is POSTed. `raaf-streaming
+    ///   jobs dead` lists it; requeueing it (`jobs dead --requeue`) runs it again, callback included.
     ///
     /// - Throws: When the processor is already running.
     public func process(_ handler: @escaping @Sendable (ReceivedMessage) async throws -> MessageAnswer) async throws {
-        processor.register(Self.jobName) { [queue, callbackAttempts, now, tracer] context in
+        let outbox = processor.callbackOutbox(attempts: callbackAttempts)
+        processor.register(Self.jobName) { [tracer] context in
             let job = context.job
             let message: QueuedMessage
             do {
@@ -58,29 +71,17 @@ extension MessageQueue {
                 throw StreamingError.invalidInput("the message does not decode: \(error)")
             }
             let received = ReceivedMessage(id: job.id, message: message, attempt: job.attempts, lease: context.lease)
-            do {
+            let answer = try await Callbacks.reporting(
+                to: message.callbackURL, context: context, agent: message.agent.name,
+                metadata: message.metadata.isEmpty ? nil : message.metadata, through: outbox, answer: { $0 }
+            ) {
                 // One trace from the enqueue to this answer: the handler's run is a child of this span.
-                let answer = try await JobTraceContext.consume(
+                try await JobTraceContext.consume(
                     "process message", carrier: message.traceContext, tracer: tracer,
                     attributes: ["raaf.job.id": "\(job.id)", "gen_ai.agent.name": message.agent.name]
                 ) { try await handler(received) }
-                if let url = message.callbackURL {
-                    let result = CallbackResult(
-                        id: "\(job.id)", status: .completed, agent: answer.agent ?? message.agent.name,
-                        finalOutput: answer.finalOutput, usage: answer.usage, attempts: job.attempts,
-                        metadata: message.metadata.isEmpty ? nil : message.metadata)
-                    try await Callbacks.enqueue(result, to: url, on: queue, maxAttempts: callbackAttempts, now: now())
-                }
-                return Array(answer.finalOutput.utf8)
-            } catch {
-                if let url = message.callbackURL, !Task.isCancelled, Callbacks.isLastAttempt(context, error: error) {
-                    let result = CallbackResult(
-                        id: "\(job.id)", status: .failed, agent: message.agent.name, error: "\(error)",
-                        attempts: job.attempts, metadata: message.metadata.isEmpty ? nil : message.metadata)
-                    try await Callbacks.enqueue(result, to: url, on: queue, maxAttempts: callbackAttempts, now: now())
-                }
-                throw error
             }
+            return Array(answer.finalOutput.utf8)
         }
         try await processor.run()
     }

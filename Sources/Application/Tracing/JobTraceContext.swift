@@ -14,8 +14,9 @@ public enum JobTraceContext {
         return carrier.isEmpty ? nil : carrier
     }
 
-    /// Runs `body` in a `<operation>` consumer span whose parent is the context in `carrier`
-    /// (or none), with that span as the current context; without a tracer, just `body`.
+    /// Runs `body` in a `<operation>` consumer span (`withSpan`: a thrown error is recorded on
+    /// it) whose parent is the context in `carrier` (or none), with that span as the current
+    /// context; without a tracer, just `body`.
     static func consume<Result: Sendable>(
         _ operation: String, carrier: [String: String]?, tracer: (any Tracer)?, attributes: [String: String] = [:],
         _ body: () async throws -> Result
@@ -23,17 +24,9 @@ public enum JobTraceContext {
         guard let tracer = Traces.tracer(tracer) else { return try await body() }
         var parent = ServiceContext.topLevel
         if let carrier { tracer.extract(carrier, into: &parent, using: DictionaryExtractor()) }
-        let span = tracer.startSpan(operation, context: parent, ofKind: .consumer)
-        for (key, value) in attributes { span.attributes[key] = value }
-        do {
-            let result = try await ServiceContext.withValue(span.context) { try await body() }
-            span.end()
-            return result
-        } catch {
-            span.recordError(error)
-            span.setStatus(SpanStatus(code: .error))
-            span.end()
-            throw error
+        return try await tracer.withSpan(operation, context: parent, ofKind: .consumer) { span in
+            for (key, value) in attributes { span.attributes[key] = value }
+            return try await body()
         }
     }
 }

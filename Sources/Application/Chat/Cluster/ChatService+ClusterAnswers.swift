@@ -9,13 +9,22 @@ import StreamingDomain
 /// answers them, one at a time in message order; each chunk goes through the ledger, which
 /// publishes it to every node and keeps the answer so far for members who join mid-answer.
 extension ChatService {
-    private enum ClusterOutcome: Sendable {
+    private enum ClusterOutcome: AnswerOutcome {
         case completed(finalOutput: String)
         case stopped
         case failed(ProtocolFailure)
         /// The answer is no longer the room's (the room was deleted, or this node was declared
         /// lost and another ended it): nothing more is said.
         case gone
+
+        var spanEnd: SpanEnd {
+            switch self {
+            case .completed: .completed
+            case .stopped: .incomplete("stopped")
+            case .gone: .incomplete("gone")
+            case .failed(let failure): .failed(failure)
+            }
+        }
     }
 
     /// Runs the room's answer loop here, or asks the running loop to look again.
