@@ -43,18 +43,24 @@ final class RedisSubscriber: Sendable {
     /// resubscription after a lost connection (``onResubscribed``).
     private let confirmedOnce = Mutex<Set<String>>([])
     private let onResubscribed: @Sendable (String) -> Void
+    private let onPoll: @Sendable () -> Void
 
-    /// - Parameter onResubscribed: Called with a channel subscribed again after the connection
-    ///   was lost: what was published meanwhile did not arrive.
+    /// - Parameters:
+    ///   - onResubscribed: Called with a channel subscribed again after the connection was
+    ///     lost: what was published meanwhile did not arrive.
+    ///   - onPoll: Called on the subscriber's thread after each wait for the socket, at least
+    ///     every 500 ms while connected, between messages.
     init(
         configuration: RedisConfiguration, name: String, logger: Logger,
-        onResubscribed: @escaping @Sendable (String) -> Void = { _ in }, onMessage: @escaping Handler
+        onResubscribed: @escaping @Sendable (String) -> Void = { _ in }, onPoll: @escaping @Sendable () -> Void = {},
+        onMessage: @escaping Handler
     ) {
         self.configuration = configuration
         self.name = name
         self.logger = logger
         self.onMessage = onMessage
         self.onResubscribed = onResubscribed
+        self.onPoll = onPoll
         var fds: [Int32] = [-1, -1]
         if pipe(&fds) == 0 {
             _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
@@ -222,6 +228,7 @@ final class RedisSubscriber: Sendable {
                 pinged = false
                 guard readReplies(context) else { return RedisContext.errorText(context) }
             }
+            onPoll()
             let silent = clock.now - lastHeard
             if silent > Self.silenceLimit { return "no answer from Redis for \(silent)" }
             if silent > Self.pingAfter && !pinged {
