@@ -95,8 +95,18 @@ final class RedisSubscriber: Sendable {
     ///
     /// - Throws: ``StreamingError/connection(_:)`` when it was not confirmed in time.
     func subscribeAndWait(_ channel: String) async throws {
+        try await awaitConfirmation(of: channel) { whenReady in subscribe(channel, whenReady: whenReady) }
+    }
+
+    /// Runs `subscribe`, which wants `channel` through ``subscribe(_:whenReady:)`` with the
+    /// waiter it is given and returns what that returned, then waits until the server
+    /// confirmed the channel (at most 10 s): for a caller that must want it inside a critical
+    /// section of its own.
+    ///
+    /// - Throws: ``StreamingError/connection(_:)`` when it was not confirmed in time.
+    func awaitConfirmation(of channel: String, _ subscribe: (_ whenReady: @escaping @Sendable () -> Void) -> Bool) async throws {
         let ready = OneWaySignal()
-        if subscribe(channel, whenReady: { ready.set() }) { return }
+        if subscribe({ ready.set() }) { return }
         let confirmed = await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 await ready.wait()
