@@ -211,6 +211,11 @@ final class RedisSubscriber: Sendable {
         var lastHeard = clock.now
         var pinged = false
         var subscribedOnce = false
+        // One array for every poll of this connection, not one per wake-up.
+        var descriptors = [
+            pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
+        ]
         while !stopping.load(ordering: .relaxed) {
             let commands = table.withLock { $0.takeOutgoing() }
             if !commands.isEmpty {
@@ -225,10 +230,8 @@ final class RedisSubscriber: Sendable {
                 subscribedOnce = true
                 isConnectedNow.store(true, ordering: .relaxed)
             }
-            var descriptors = [
-                pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
-            ]
+            descriptors[0].revents = 0
+            descriptors[1].revents = 0
             let ready = poll(&descriptors, 2, 500)
             if ready < 0 && errno != EINTR { return "poll failed: errno \(errno)" }
             if descriptors[1].revents != 0 { drainWakeups() }
@@ -272,10 +275,9 @@ final class RedisSubscriber: Sendable {
     private func handle(_ reply: UnsafePointer<redisReply>) {
         let value = reply.pointee
         guard value.type == REDIS_REPLY_ARRAY, value.elements >= 2, let kindReply = value.element[0] else { return }
-        let kind = Self.bytes(kindReply)
-        if kind == Self.message, value.elements == 3, let channel = value.element[1], let payload = value.element[2] {
+        if Self.is(kindReply, Self.message), value.elements == 3, let channel = value.element[1], let payload = value.element[2] {
             onMessage(Self.bytes(channel), Self.bytes(payload))
-        } else if kind == Self.subscribeKind, let channel = value.element[1] {
+        } else if Self.is(kindReply, Self.subscribeKind), let channel = value.element[1] {
             let name = String(decoding: Self.bytes(channel), as: UTF8.self)
             let released = table.withLock { $0.confirmedSubscribe(name) }
             for waiter in released { waiter() }
@@ -286,6 +288,14 @@ final class RedisSubscriber: Sendable {
 
     private static let message = Array("message".utf8)
     private static let subscribeKind = Array("subscribe".utf8)
+
+    /// Whether `reply`'s string is `expected`, read in place (no copy for each message).
+    private static func `is`(_ reply: UnsafeMutablePointer<redisReply>, _ expected: [UInt8]) -> Bool {
+        let value = reply.pointee
+        guard value.len == expected.count else { return false }
+        guard let pointer = value.str else { return expected.isEmpty }
+        return UnsafeRawBufferPointer(start: pointer, count: value.len).elementsEqual(expected)
+    }
 
     private static func bytes(_ reply: UnsafeMutablePointer<redisReply>) -> [UInt8] {
         let value = reply.pointee
