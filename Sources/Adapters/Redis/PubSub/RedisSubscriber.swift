@@ -107,20 +107,8 @@ final class RedisSubscriber: Sendable {
     func awaitConfirmation(of channel: String, _ subscribe: (_ whenReady: @escaping @Sendable () -> Void) -> Bool) async throws {
         let ready = OneWaySignal()
         if subscribe({ ready.set() }) { return }
-        let confirmed = await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await ready.wait()
-                return ready.isSet
-            }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(10))
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
-        guard confirmed else {
+        await ready.wait(atMost: .seconds(10))
+        guard ready.isSet else {
             throw StreamingError.connection("Redis did not confirm the subscription to \(channel)")
         }
     }
