@@ -119,8 +119,9 @@ public final class RedisStreamLog: StreamLog {
     private func channel(_ id: String) -> String { "\(namespace):st:\(id)" }
     private func nodeChannel(_ node: String) -> String { "\(namespace):node:\(node)" }
 
+    /// A `PX`/`PEXPIRE` argument: at least 1, since Redis refuses 0.
     private static func milliseconds(_ duration: Duration) -> String {
-        String(max(1, Int((duration.timeInterval * 1000).rounded(.up))))
+        String(max(1, duration.milliseconds))
     }
 
     private var expiry: Duration { options.lease + options.retention }
