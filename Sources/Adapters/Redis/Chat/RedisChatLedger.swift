@@ -35,7 +35,7 @@ public final class RedisChatLedger: ChatLedger {
     ) throws {
         self.nodeID = nodeID
         self.keys = try ChatKeys(namespace: namespace)
-        let prefix = keys.namespace + ":chat:"
+        let prefix = keys.prefix
         self.prefix = prefix
         self.pool = RedisConnectionPool(configuration: configuration, size: connections, name: "raaf-chat")
         self.beats = RedisConnection(configuration: configuration, name: "raaf-chat-beats")
