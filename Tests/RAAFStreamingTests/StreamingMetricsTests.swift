@@ -80,6 +80,36 @@ struct StreamingMetricsTests {
         #expect(line(metrics, "raaf_model_first_tokens_total") == "raaf_model_first_tokens_total 9")
     }
 
+    @Test("a cluster node's append time is a seconds counter that grows by what was added, beside the appends it took")
+    func clusterLogAppends() {
+        let metrics = StreamingMetrics()
+        var hub = Self.hub()
+        metrics.update(hub: hub, streams: Self.streams)
+        #expect(!metrics.exposition().contains("raaf_cluster_"))
+        hub.cluster = BroadcasterStats(connected: true, subscriptions: 2, published: 7)
+        var log = StreamLogStats(
+            appends: 4, frames: 10, failures: 1, totalLatency: .milliseconds(500), averageLatency: .milliseconds(125),
+            maxLatency: .milliseconds(300))
+        metrics.update(hub: hub, streams: Self.streams, log: log)
+        #expect(line(metrics, "raaf_cluster_redis_connected") == "raaf_cluster_redis_connected 1.0")
+        #expect(line(metrics, "raaf_cluster_log_appends_total") == "raaf_cluster_log_appends_total 4")
+        #expect(line(metrics, "raaf_cluster_log_append_seconds_total") == "raaf_cluster_log_append_seconds_total 0.5")
+        // Lifetime figures would hide what a scrape period did: no average or max gauges.
+        #expect(!metrics.exposition().contains("raaf_cluster_log_append_average"))
+        #expect(!metrics.exposition().contains("raaf_cluster_log_append_max"))
+
+        log.appends = 6
+        log.totalLatency = .milliseconds(750)
+        metrics.update(hub: hub, streams: Self.streams, log: log)
+        #expect(line(metrics, "raaf_cluster_log_appends_total") == "raaf_cluster_log_appends_total 6")
+        #expect(line(metrics, "raaf_cluster_log_append_seconds_total") == "raaf_cluster_log_append_seconds_total 0.75")
+
+        // A total that went down (a new log's counters) never makes the counter go back.
+        log.totalLatency = .milliseconds(100)
+        metrics.update(hub: hub, streams: Self.streams, log: log)
+        #expect(line(metrics, "raaf_cluster_log_append_seconds_total") == "raaf_cluster_log_append_seconds_total 0.75")
+    }
+
     @Test("two servers keep separate registries")
     func separateRegistries() {
         let first = StreamingMetrics()

@@ -50,7 +50,7 @@ public final class StreamLogCounters: Sendable {
     public var stats: StreamLogStats {
         state.withLock { state in
             StreamLogStats(
-                appends: state.appends, frames: state.frames, failures: state.failures,
+                appends: state.appends, frames: state.frames, failures: state.failures, totalLatency: state.totalLatency,
                 averageLatency: state.appends == 0 ? .zero : state.totalLatency / state.appends,
                 maxLatency: state.maxLatency)
         }
@@ -65,7 +65,11 @@ public struct StreamLogStats: Sendable, Hashable {
     public var frames: Int
     /// Appends that failed (and were retried) while the log was unreachable.
     public var failures: Int
-    /// Time per append, from the call to the reply.
+    /// Time the successful appends took together, each from the call to the reply: a
+    /// counter, whose rate over that of ``appends`` is the mean latency of a period.
+    public var totalLatency: Duration
+    /// Time per append, from the call to the reply, over the node's life.
     public var averageLatency: Duration
+    /// The longest append over the node's life.
     public var maxLatency: Duration
 }

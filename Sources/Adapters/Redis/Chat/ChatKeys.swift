@@ -37,16 +37,19 @@ public struct ChatKeys: Sendable, Hashable {
     }
 
     /// `ns:chat:rooms`: the sorted set of room names by creation order.
-    public var rooms: String { namespace + ":chat:rooms" }
+    public var rooms: String { prefix + Self.roomsName }
     /// `ns:chat:roomorder`: the counter that numbers new rooms.
-    public var roomOrder: String { namespace + ":chat:roomorder" }
+    public var roomOrder: String { prefix + Self.roomOrderName }
+
+    /// `ns:chat:`: what every chat key starts with (the ledger scripts' `ARGV[1]`).
+    public var prefix: String { namespace + ":chat:" }
 
     /// `ns:chat:room:{`: what every key of a room starts with, before the room's name.
-    public var roomPrefix: String { namespace + ":chat:room:{" }
+    public var roomPrefix: String { prefix + Self.roomOpen }
 
     /// `ns:chat:room:{NAME}:SUFFIX`; `suffix` must not contain `}`.
     public func room(_ name: String, _ suffix: String) -> String {
-        roomPrefix + name + "}:" + suffix
+        roomPrefix + name + Self.roomClose + suffix
     }
 
     /// `ns:chat:room:{NAME}:meta`: the room's settings as JSON.
@@ -65,6 +68,14 @@ public struct ChatKeys: Sendable, Hashable {
     /// counter, members, join order, typists, live answer and its text, the messages waiting
     /// for the agent and the node answering them.
     public static let ledgerSuffixes = ["ev", "members", "joins", "typing", "live", "text", "waiting", "answerer"]
+
+    /// ``rooms`` and ``roomOrder`` after ``prefix``.
+    public static let roomsName = "rooms"
+    public static let roomOrderName = "roomorder"
+    /// What a room key holds between ``prefix`` and the room's name, and between the name and
+    /// its suffix.
+    public static let roomOpen = "room:{"
+    public static let roomClose = "}:"
 
     public static let metaSuffix = "meta"
     public static let seqSuffix = "seq"

@@ -20,7 +20,10 @@
 enum ChatLedgerScripts {
     private static let prelude = """
         local ns = ARGV[1]
-        local function rk(room, part) return ns .. 'room:{' .. room .. '}:' .. part end
+        local META, SEQ, LOG = '\(ChatKeys.metaSuffix)', '\(ChatKeys.seqSuffix)', '\(ChatKeys.logSuffix)'
+        local MESSAGE = '\(ChatKeys.messageField)'
+        local ROOMS, ROOM_ORDER = ns .. '\(ChatKeys.roomsName)', ns .. '\(ChatKeys.roomOrderName)'
+        local function rk(room, part) return ns .. '\(ChatKeys.roomOpen)' .. room .. '\(ChatKeys.roomClose)' .. part end
         local function nodeRooms(node) return ns .. 'node:{' .. node .. '}:rooms' end
         local function publish(room, kind, except, bytes)
           local ev = redis.call('INCR', rk(room, 'ev'))
@@ -40,15 +43,15 @@ enum ChatLedgerScripts {
         local function snapshot(room, recent)
           local entries = {}
           if recent > 0 then
-            for _, entry in ipairs(redis.call('XREVRANGE', rk(room, 'log'), '+', '-', 'COUNT', recent)) do
+            for _, entry in ipairs(redis.call('XREVRANGE', rk(room, LOG), '+', '-', 'COUNT', recent)) do
               entries[#entries + 1] = entry[1]
               entries[#entries + 1] = entry[2][2]
             end
           end
           return {
-            redis.call('GET', rk(room, 'meta')),
+            redis.call('GET', rk(room, META)),
             tonumber(redis.call('GET', rk(room, 'ev')) or '0'),
-            tonumber(redis.call('GET', rk(room, 'seq')) or '0'),
+            tonumber(redis.call('GET', rk(room, SEQ)) or '0'),
             redis.call('HVALS', rk(room, 'members')),
             redis.call('HKEYS', rk(room, 'typing')),
             entries,
@@ -67,10 +70,10 @@ enum ChatLedgerScripts {
         "create",
         """
         local name = ARGV[2]
-        if redis.call('EXISTS', rk(name, 'meta')) == 1 then return 'exists' end
-        if redis.call('ZCARD', ns .. 'rooms') >= tonumber(ARGV[4]) then return 'limit' end
-        redis.call('ZADD', ns .. 'rooms', redis.call('INCR', ns .. 'roomorder'), name)
-        redis.call('SET', rk(name, 'meta'), ARGV[3])
+        if redis.call('EXISTS', rk(name, META)) == 1 then return 'exists' end
+        if redis.call('ZCARD', ROOMS) >= tonumber(ARGV[4]) then return 'limit' end
+        redis.call('ZADD', ROOMS, redis.call('INCR', ROOM_ORDER), name)
+        redis.call('SET', rk(name, META), ARGV[3])
         return 'ok'
         """)
 
@@ -83,7 +86,7 @@ enum ChatLedgerScripts {
         "delete",
         """
         local name = ARGV[2]
-        local meta = redis.call('GET', rk(name, 'meta'))
+        local meta = redis.call('GET', rk(name, META))
         if not meta then return 'notfound' end
         local creator = cjson.decode(meta).createdBy
         if not present(creator) or creator == '' or creator ~= ARGV[3] then return 'forbidden' end
@@ -91,7 +94,7 @@ enum ChatLedgerScripts {
         for _, part in ipairs({\(roomParts)}) do
           redis.call('DEL', rk(name, part))
         end
-        redis.call('ZREM', ns .. 'rooms', name)
+        redis.call('ZREM', ROOMS, name)
         redis.call('SREM', ns .. 'orphans', name)
         return 'ok'
         """)
@@ -103,7 +106,7 @@ enum ChatLedgerScripts {
         "join",
         """
         local name, node, client, key = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-        local meta = redis.call('GET', rk(name, 'meta'))
+        local meta = redis.call('GET', rk(name, META))
         if not meta then return {'notfound', ''} end
         local existing = redis.call('HGET', rk(name, 'members'), client)
         local status = 'again'
@@ -149,13 +152,13 @@ enum ChatLedgerScripts {
         "post",
         """
         local name, client, node = ARGV[2], ARGV[6], ARGV[10]
-        local meta = redis.call('GET', rk(name, 'meta'))
+        local meta = redis.call('GET', rk(name, META))
         if not meta then return {'notfound'} end
         if client ~= '' and redis.call('HEXISTS', rk(name, 'members'), client) == 0 then return {'forbidden'} end
         local room = cjson.decode(meta)
-        local seq = redis.call('INCR', rk(name, 'seq'))
+        local seq = redis.call('INCR', rk(name, SEQ))
         local keep = math.max(tonumber(room.messageHistory) or 0, tonumber(ARGV[7]))
-        redis.call('XADD', rk(name, 'log'), 'MAXLEN', keep, '0-' .. seq, 'm', ARGV[5])
+        redis.call('XADD', rk(name, LOG), 'MAXLEN', keep, '0-' .. seq, MESSAGE, ARGV[5])
         publish(name, 'f', '-', ARGV[3] .. seq .. ARGV[4])
         local start, full = 0, -1
         if ARGV[8] == '1' and present(room.agent) then
@@ -178,7 +181,7 @@ enum ChatLedgerScripts {
     static let publish = script(
         "publish",
         """
-        if redis.call('EXISTS', rk(ARGV[2], 'meta')) == 0 then return 0 end
+        if redis.call('EXISTS', rk(ARGV[2], META)) == 0 then return 0 end
         return publish(ARGV[2], 'f', ARGV[3], ARGV[4])
         """)
 
@@ -205,13 +208,13 @@ enum ChatLedgerScripts {
         """
         local name, node = ARGV[2], ARGV[3]
         if redis.call('GET', rk(name, 'answerer')) ~= node then return {} end
-        local meta = redis.call('GET', rk(name, 'meta'))
+        local meta = redis.call('GET', rk(name, META))
         while meta do
           local trigger = redis.call('LPOP', rk(name, 'waiting'))
           if not trigger then break end
           local agent = cjson.decode(meta).agent
           if not present(agent) then break end
-          local entries = redis.call('XREVRANGE', rk(name, 'log'), '0-' .. trigger, '-', 'COUNT', ARGV[5])
+          local entries = redis.call('XREVRANGE', rk(name, LOG), '0-' .. trigger, '-', 'COUNT', ARGV[5])
           if #entries > 0 and entries[1][1] == '0-' .. trigger then
             redis.call('DEL', rk(name, 'text'))
             redis.call('HSET', rk(name, 'live'), 'stream', ARGV[4], 'agent', agent, 'node', node, 'chunks', 0)
@@ -284,10 +287,10 @@ enum ChatLedgerScripts {
     static let replaceMeta = script(
         "replace-meta",
         """
-        local meta = redis.call('GET', rk(ARGV[2], 'meta'))
+        local meta = redis.call('GET', rk(ARGV[2], META))
         if not meta then return 'notfound' end
         if meta ~= ARGV[3] then return 'changed' end
-        redis.call('SET', rk(ARGV[2], 'meta'), ARGV[4])
+        redis.call('SET', rk(ARGV[2], META), ARGV[4])
         return 'ok'
         """)
 
@@ -398,11 +401,11 @@ enum ChatLedgerScripts {
         "summaries",
         """
         local reply = {}
-        for _, name in ipairs(redis.call('ZRANGE', ns .. 'rooms', 0, -1)) do
-          local meta = redis.call('GET', rk(name, 'meta'))
+        for _, name in ipairs(redis.call('ZRANGE', ROOMS, 0, -1)) do
+          local meta = redis.call('GET', rk(name, META))
           if meta then
             reply[#reply + 1] = {
-              name, meta, redis.call('HLEN', rk(name, 'members')), tonumber(redis.call('GET', rk(name, 'seq')) or '0'),
+              name, meta, redis.call('HLEN', rk(name, 'members')), tonumber(redis.call('GET', rk(name, SEQ)) or '0'),
               redis.call('EXISTS', rk(name, 'live')),
             }
           end

@@ -72,7 +72,7 @@ enum ChatScripts {
               highest[r] = ARGV[i + 1]
             end
             for i = 1, #ARGV, 3 do
-              redis.call('XADD', KEYS[3 * tonumber(ARGV[i])], '0-' .. ARGV[i + 1], 'm', ARGV[i + 2])
+              redis.call('XADD', KEYS[3 * tonumber(ARGV[i])], '0-' .. ARGV[i + 1], '\(ChatKeys.messageField)', ARGV[i + 2])
             end
             for r = 1, rooms do
               if highest[r] then

@@ -13,8 +13,9 @@ import StreamingDomain
 /// node, which it cannot name in advance.
 public final class RedisChatLedger: ChatLedger {
     public let nodeID: String
-    public let events: AsyncStream<RoomEvent>
-    private let continuation: AsyncStream<RoomEvent>.Continuation
+    public var events: AsyncStream<RoomEvent> { feed.events }
+    /// At most 65,536 events wait for the node; a room that loses one gets a `.missed`.
+    private let feed: RoomEventFeed
     private let pool: RedisConnectionPool
     /// Heartbeats and reaping on a connection of their own: a beat never waits behind a burst
     /// of joins or chunks on the pool, so a busy node is not taken for a lost one.
@@ -34,25 +35,25 @@ public final class RedisChatLedger: ChatLedger {
     ) throws {
         self.nodeID = nodeID
         self.keys = try ChatKeys(namespace: namespace)
-        let prefix = keys.namespace + ":chat:"
+        let prefix = keys.prefix
         self.prefix = prefix
         self.pool = RedisConnectionPool(configuration: configuration, size: connections, name: "raaf-chat")
         self.beats = RedisConnection(configuration: configuration, name: "raaf-chat-beats")
-        let (events, continuation) = AsyncStream<RoomEvent>.makeStream()
-        self.events = events
-        self.continuation = continuation
+        let feed = RoomEventFeed(logger: logger)
+        self.feed = feed
         let channelPrefix = Array((prefix + "ev:").utf8)
         self.subscriber = RedisSubscriber(
             configuration: configuration, name: "raaf-chat-rooms", logger: logger,
             onResubscribed: { channel in
                 guard channel.utf8.starts(with: channelPrefix) else { return }
-                continuation.yield(RoomEvent(room: String(channel.dropFirst(channelPrefix.count)), ev: 0, kind: .missed))
-            }
+                feed.yield(RoomEvent(room: String(channel.dropFirst(channelPrefix.count)), ev: 0, kind: .missed))
+            },
+            onPoll: { feed.flushMissed() }
         ) { channel, payload in
             guard channel.starts(with: channelPrefix) else { return }
             let room = String(decoding: channel[channelPrefix.count...], as: UTF8.self)
             if let event = Self.decodeEvent(room: room, payload: payload) {
-                continuation.yield(event)
+                feed.yield(event)
             } else {
                 logger.warning("malformed chat event", metadata: ["room": "\(room)"])
             }
@@ -63,7 +64,7 @@ public final class RedisChatLedger: ChatLedger {
     /// Stops the Pub/Sub connection, ends ``events`` and closes the pool.
     public func close() async {
         await subscriber.stop()
-        continuation.finish()
+        feed.finish()
         await pool.close()
         await beats.close()
     }

@@ -88,7 +88,7 @@ public final class RedisChatStore: ChatStore {
     /// - Throws: `StreamingError.protocol` when a room's stored settings do not decode.
     public func rooms() async throws -> [Room] {
         let command = ChatScripts.rooms.command(
-            keys: [keys.rooms], arguments: [keys.roomPrefix, "}:" + ChatKeys.metaSuffix])
+            keys: [keys.rooms], arguments: [keys.roomPrefix, ChatKeys.roomClose + ChatKeys.metaSuffix])
         let reply = try await pool.withConnection { try await $0.evaluate(ChatScripts.rooms, command) }
         guard let parts = reply.array, parts.count % 2 == 0 else {
             throw StreamingError.protocol("chat rooms: unexpected reply \(reply)")

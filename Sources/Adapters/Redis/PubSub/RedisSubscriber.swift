@@ -43,18 +43,24 @@ final class RedisSubscriber: Sendable {
     /// resubscription after a lost connection (``onResubscribed``).
     private let confirmedOnce = Mutex<Set<String>>([])
     private let onResubscribed: @Sendable (String) -> Void
+    private let onPoll: @Sendable () -> Void
 
-    /// - Parameter onResubscribed: Called with a channel subscribed again after the connection
-    ///   was lost: what was published meanwhile did not arrive.
+    /// - Parameters:
+    ///   - onResubscribed: Called with a channel subscribed again after the connection was
+    ///     lost: what was published meanwhile did not arrive.
+    ///   - onPoll: Called on the subscriber's thread after each wait for the socket, at least
+    ///     every 500 ms while connected, between messages.
     init(
         configuration: RedisConfiguration, name: String, logger: Logger,
-        onResubscribed: @escaping @Sendable (String) -> Void = { _ in }, onMessage: @escaping Handler
+        onResubscribed: @escaping @Sendable (String) -> Void = { _ in }, onPoll: @escaping @Sendable () -> Void = {},
+        onMessage: @escaping Handler
     ) {
         self.configuration = configuration
         self.name = name
         self.logger = logger
         self.onMessage = onMessage
         self.onResubscribed = onResubscribed
+        self.onPoll = onPoll
         var fds: [Int32] = [-1, -1]
         if pipe(&fds) == 0 {
             _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
@@ -89,22 +95,20 @@ final class RedisSubscriber: Sendable {
     ///
     /// - Throws: ``StreamingError/connection(_:)`` when it was not confirmed in time.
     func subscribeAndWait(_ channel: String) async throws {
+        try await awaitConfirmation(of: channel) { whenReady in subscribe(channel, whenReady: whenReady) }
+    }
+
+    /// Runs `subscribe`, which wants `channel` through ``subscribe(_:whenReady:)`` with the
+    /// waiter it is given and returns what that returned, then waits until the server
+    /// confirmed the channel (at most 10 s): for a caller that must want it inside a critical
+    /// section of its own.
+    ///
+    /// - Throws: ``StreamingError/connection(_:)`` when it was not confirmed in time.
+    func awaitConfirmation(of channel: String, _ subscribe: (_ whenReady: @escaping @Sendable () -> Void) -> Bool) async throws {
         let ready = OneWaySignal()
-        if subscribe(channel, whenReady: { ready.set() }) { return }
-        let confirmed = await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await ready.wait()
-                return ready.isSet
-            }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(10))
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
-        guard confirmed else {
+        if subscribe({ ready.set() }) { return }
+        await ready.wait(atMost: .seconds(10))
+        guard ready.isSet else {
             throw StreamingError.connection("Redis did not confirm the subscription to \(channel)")
         }
     }
@@ -195,6 +199,11 @@ final class RedisSubscriber: Sendable {
         var lastHeard = clock.now
         var pinged = false
         var subscribedOnce = false
+        // One array for every poll of this connection, not one per wake-up.
+        var descriptors = [
+            pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
+        ]
         while !stopping.load(ordering: .relaxed) {
             let commands = table.withLock { $0.takeOutgoing() }
             if !commands.isEmpty {
@@ -209,10 +218,8 @@ final class RedisSubscriber: Sendable {
                 subscribedOnce = true
                 isConnectedNow.store(true, ordering: .relaxed)
             }
-            var descriptors = [
-                pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
-            ]
+            descriptors[0].revents = 0
+            descriptors[1].revents = 0
             let ready = poll(&descriptors, 2, 500)
             if ready < 0 && errno != EINTR { return "poll failed: errno \(errno)" }
             if descriptors[1].revents != 0 { drainWakeups() }
@@ -222,6 +229,7 @@ final class RedisSubscriber: Sendable {
                 pinged = false
                 guard readReplies(context) else { return RedisContext.errorText(context) }
             }
+            onPoll()
             let silent = clock.now - lastHeard
             if silent > Self.silenceLimit { return "no answer from Redis for \(silent)" }
             if silent > Self.pingAfter && !pinged {
@@ -255,10 +263,9 @@ final class RedisSubscriber: Sendable {
     private func handle(_ reply: UnsafePointer<redisReply>) {
         let value = reply.pointee
         guard value.type == REDIS_REPLY_ARRAY, value.elements >= 2, let kindReply = value.element[0] else { return }
-        let kind = Self.bytes(kindReply)
-        if kind == Self.message, value.elements == 3, let channel = value.element[1], let payload = value.element[2] {
+        if Self.is(kindReply, Self.message), value.elements == 3, let channel = value.element[1], let payload = value.element[2] {
             onMessage(Self.bytes(channel), Self.bytes(payload))
-        } else if kind == Self.subscribeKind, let channel = value.element[1] {
+        } else if Self.is(kindReply, Self.subscribeKind), let channel = value.element[1] {
             let name = String(decoding: Self.bytes(channel), as: UTF8.self)
             let released = table.withLock { $0.confirmedSubscribe(name) }
             for waiter in released { waiter() }
@@ -269,6 +276,14 @@ final class RedisSubscriber: Sendable {
 
     private static let message = Array("message".utf8)
     private static let subscribeKind = Array("subscribe".utf8)
+
+    /// Whether `reply`'s string is `expected`, read in place (no copy for each message).
+    private static func `is`(_ reply: UnsafeMutablePointer<redisReply>, _ expected: [UInt8]) -> Bool {
+        let value = reply.pointee
+        guard value.len == expected.count else { return false }
+        guard let pointer = value.str else { return expected.isEmpty }
+        return UnsafeRawBufferPointer(start: pointer, count: value.len).elementsEqual(expected)
+    }
 
     private static func bytes(_ reply: UnsafeMutablePointer<redisReply>) -> [UInt8] {
         let value = reply.pointee

@@ -51,10 +51,12 @@ struct SubscriptionTable {
         if isConnected { outgoing.append(RedisCommand("UNSUBSCRIBE", channel)) }
     }
 
-    /// Takes the commands to write now.
+    /// Takes the commands to write now. It moves the queue out rather than copying it, so
+    /// the subscriber's loop allocates nothing when none are queued.
     mutating func takeOutgoing() -> [RedisCommand] {
-        defer { outgoing.removeAll(keepingCapacity: true) }
-        return outgoing
+        var taken: [RedisCommand] = []
+        swap(&taken, &outgoing)
+        return taken
     }
 
     /// A connection opened: subscribe to every wanted channel in one command.

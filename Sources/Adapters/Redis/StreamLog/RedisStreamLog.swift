@@ -39,6 +39,11 @@ public final class RedisStreamLog: StreamLog {
 
     /// The streams handed out for each Pub/Sub channel; the channel is subscribed while it
     /// has one.
+    ///
+    /// The channel is wanted from the subscriber inside the lock that counts its streams, and
+    /// given up inside it when the last one ends: the subscriber gets the (un)subscribes in
+    /// the order of the count, so a stream added just as the last one ends is never left
+    /// with its channel unsubscribed.
     private final class Listeners<Element: Sendable>: Sendable {
         private let state = Mutex<(byChannel: [String: [Int: AsyncStream<Element>.Continuation]], nextID: Int)>(([:], 0))
 
@@ -46,22 +51,35 @@ public final class RedisStreamLog: StreamLog {
             state.withLock { Array($0.byChannel[channel, default: [:]].values) }
         }
 
-        /// A new stream of `channel`'s messages; `unsubscribe` runs when the last one ends.
-        func add(_ channel: String, unsubscribe: @escaping @Sendable () -> Void) -> AsyncStream<Element> {
+        /// A new stream of `channel`'s messages, once `subscriber` is subscribed to it; the
+        /// channel is unsubscribed when the last stream ends.
+        ///
+        /// - Throws: ``StreamingError/connection(_:)`` when Redis did not confirm the channel.
+        func add(_ channel: String, on subscriber: RedisSubscriber) async throws -> AsyncStream<Element> {
             let (stream, continuation) = AsyncStream<Element>.makeStream()
             let key = state.withLock { state in
                 state.nextID += 1
-                state.byChannel[channel, default: [:]][state.nextID] = continuation
                 return state.nextID
             }
             continuation.onTermination = { [self] _ in
-                let last = state.withLock { state -> Bool in
-                    state.byChannel[channel]?[key] = nil
-                    guard state.byChannel[channel]?.isEmpty == true else { return false }
+                state.withLock { state in
+                    guard state.byChannel[channel]?.removeValue(forKey: key) != nil,
+                        state.byChannel[channel]?.isEmpty == true
+                    else { return }
                     state.byChannel[channel] = nil
-                    return true
+                    subscriber.unsubscribe(channel)
                 }
-                if last { unsubscribe() }
+            }
+            do {
+                try await subscriber.awaitConfirmation(of: channel) { whenReady in
+                    state.withLock { state in
+                        state.byChannel[channel, default: [:]][key] = continuation
+                        return subscriber.subscribe(channel, whenReady: whenReady)
+                    }
+                }
+            } catch {
+                continuation.finish()
+                throw error
             }
             return stream
         }
@@ -101,8 +119,9 @@ public final class RedisStreamLog: StreamLog {
     private func channel(_ id: String) -> String { "\(namespace):st:\(id)" }
     private func nodeChannel(_ node: String) -> String { "\(namespace):node:\(node)" }
 
+    /// A `PX`/`PEXPIRE` argument: at least 1, since Redis refuses 0.
     private static func milliseconds(_ duration: Duration) -> String {
-        String(max(1, Int((duration.timeInterval * 1000).rounded(.up))))
+        String(max(1, duration.milliseconds))
     }
 
     private var expiry: Duration { options.lease + options.retention }
@@ -197,10 +216,7 @@ public final class RedisStreamLog: StreamLog {
     }
 
     public func follow(_ id: String) async throws -> AsyncStream<[StreamFrame]> {
-        let channel = channel(id)
-        let stream = routes.followers.add(channel) { [subscriber] in subscriber.unsubscribe(channel) }
-        try await subscriber.subscribeAndWait(channel)
-        return stream
+        return try await routes.followers.add(channel(id), on: subscriber)
     }
 
     public func requestCancel(_ id: String, on node: String) async throws {
@@ -210,10 +226,7 @@ public final class RedisStreamLog: StreamLog {
     }
 
     public func cancelRequests(for node: String) async throws -> AsyncStream<String> {
-        let channel = nodeChannel(node)
-        let stream = routes.cancels.add(channel) { [subscriber] in subscriber.unsubscribe(channel) }
-        try await subscriber.subscribeAndWait(channel)
-        return stream
+        try await routes.cancels.add(nodeChannel(node), on: subscriber)
     }
 
     /// Splits a published batch (`<seq> <type> <length>\n<frame>` repeated); `nil` if malformed.

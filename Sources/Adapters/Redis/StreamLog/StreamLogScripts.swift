@@ -9,6 +9,23 @@
 /// ends; the lease is removed at the end. Appends are also published, as one message per
 /// batch, on the channel `<ns>:st:<id>`: `<seq> <type> <length>\n<frame>` repeated.
 enum StreamLogScripts {
+    /// The fence of the scripts a running stream's node calls (KEYS[1] meta, ARGV[1] node):
+    /// `fenced()` returns -2 when the stream is missing, -1 when it ended or another node runs
+    /// it, else `nil`.
+    ///
+    /// The lease key needs no check of its own: it is only ever set to the meta's `node`, by
+    /// `create` (which writes both, and is the only script that writes `node`) or by a script
+    /// that passed this fence, so a lease held by another node cannot outlive this check.
+    static let fence = """
+        local function fenced()
+          local state = redis.call('HGET', KEYS[1], 'state')
+          if not state then return -2 end
+          if state ~= 'running' or redis.call('HGET', KEYS[1], 'node') ~= ARGV[1] then return -1 end
+          return nil
+        end
+
+        """
+
     /// KEYS meta, lease. ARGV node, agent, input, owner, has_owner, lease_ms, expiry_ms.
     /// Returns 1, or 0 when the id is taken.
     static let create = RedisScript(
@@ -27,12 +44,9 @@ enum StreamLogScripts {
     /// when fenced, -2 when the stream is missing.
     static let append = RedisScript(
         name: "stream-append",
-        source: """
-            local state = redis.call('HGET', KEYS[1], 'state')
-            if not state then return -2 end
-            if state ~= 'running' or redis.call('HGET', KEYS[1], 'node') ~= ARGV[1] then return -1 end
-            local holder = redis.call('GET', KEYS[3])
-            if holder and holder ~= ARGV[1] then return -1 end
+        source: fence + """
+            local refused = fenced()
+            if refused then return refused end
             local last = tonumber(redis.call('HGET', KEYS[1], 'last_seq'))
             local pieces = {}
             for i = 8, #ARGV, 3 do
@@ -62,10 +76,9 @@ enum StreamLogScripts {
     /// when missing.
     static let renew = RedisScript(
         name: "stream-renew",
-        source: """
-            local state = redis.call('HGET', KEYS[1], 'state')
-            if not state then return -2 end
-            if state ~= 'running' or redis.call('HGET', KEYS[1], 'node') ~= ARGV[1] then return -1 end
+        source: fence + """
+            local refused = fenced()
+            if refused then return refused end
             redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
             redis.call('PEXPIRE', KEYS[1], ARGV[3])
             redis.call('PEXPIRE', KEYS[2], ARGV[3])

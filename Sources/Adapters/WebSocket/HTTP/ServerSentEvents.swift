@@ -70,8 +70,7 @@ enum ServerSentEvents {
     /// the status and headers reach the client before the first frame.
     static func preamble(retry: Duration?) -> ByteBuffer {
         guard let retry else { return ByteBuffer(string: ":\n\n") }
-        let milliseconds = retry.components.seconds * 1000 + retry.components.attoseconds / 1_000_000_000_000_000
-        return ByteBuffer(string: "retry: \(max(0, milliseconds))\n\n")
+        return ByteBuffer(string: "retry: \(max(0, retry.milliseconds))\n\n")
     }
 
     /// A response body that writes every frame after `seq` as it comes, flushing each,

@@ -1,6 +1,7 @@
 import CoreMetrics
 import Prometheus
 import StreamingApplication
+import Synchronization
 
 /// The metrics of a cluster node (``BroadcasterStats``, ``StreamLogStats``), made at the
 /// first scrape of a node with `REDIS_URL`, so a single node shows none.
@@ -10,20 +11,23 @@ import StreamingApplication
 /// | `raaf_cluster_redis_connected` (1 or 0), `raaf_cluster_subscriptions`, `raaf_cluster_pending` (publishes queued for Redis) | gauge |
 /// | `raaf_cluster_published_total`, `_relayed_total` (frames from other nodes), `_dropped_total`, `_disconnects_total` | counter |
 /// | `raaf_cluster_log_appends_total` (round trips), `_log_frames_total`, `_log_append_failures_total` | counter |
-/// | `raaf_cluster_log_append_average_seconds`, `_max_seconds` | gauge |
+/// | `raaf_cluster_log_append_seconds_total` (the time `_log_appends_total` took) | counter |
+///
+/// The mean append latency of a period is the ratio of the rates of
+/// `raaf_cluster_log_append_seconds_total` and `raaf_cluster_log_appends_total`.
 final class ClusterMetrics: Sendable {
     let connected: CoreMetrics.Gauge
     let subscriptions: CoreMetrics.Gauge
     let pending: CoreMetrics.Gauge
-    let appendAverage: CoreMetrics.Gauge
-    let appendMax: CoreMetrics.Gauge
+    let appendSeconds: CoreMetrics.FloatingPointCounter
+    /// The append seconds total at the last update, so each scrape adds only what grew.
+    private let reportedAppendTime = Mutex<Duration>(.zero)
 
     init(factory: PrometheusMetricsFactory) {
         connected = CoreMetrics.Gauge(label: "raaf_cluster_redis_connected", factory: factory)
         subscriptions = CoreMetrics.Gauge(label: "raaf_cluster_subscriptions", factory: factory)
         pending = CoreMetrics.Gauge(label: "raaf_cluster_pending", factory: factory)
-        appendAverage = CoreMetrics.Gauge(label: "raaf_cluster_log_append_average_seconds", factory: factory)
-        appendMax = CoreMetrics.Gauge(label: "raaf_cluster_log_append_max_seconds", factory: factory)
+        appendSeconds = CoreMetrics.FloatingPointCounter(label: "raaf_cluster_log_append_seconds_total", factory: factory)
     }
 
     /// The totals, for ``StreamingMetrics``'s counters.
@@ -46,9 +50,12 @@ final class ClusterMetrics: Sendable {
         connected.record(cluster.connected ? 1 : 0)
         subscriptions.record(cluster.subscriptions)
         pending.record(cluster.pending)
-        if let log {
-            appendAverage.record(log.averageLatency.timeInterval)
-            appendMax.record(log.maxLatency.timeInterval)
+        guard let log else { return }
+        let growth = reportedAppendTime.withLock { reported in
+            let growth = log.totalLatency - reported
+            reported = max(reported, log.totalLatency)
+            return growth
         }
+        if growth > .zero { appendSeconds.increment(by: growth.timeInterval) }
     }
 }

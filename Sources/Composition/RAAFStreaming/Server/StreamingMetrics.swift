@@ -107,23 +107,11 @@ public final class StreamingMetrics: Sendable {
         }
         if let model {
             current.merge(ModelMetrics.totals(model)) { _, new in new }
-            let metrics = modelMetrics.withLock { metrics in
-                if let metrics { return metrics }
-                let made = ModelMetrics(factory: factory)
-                metrics = made
-                return made
-            }
-            metrics.record(model)
+            made(modelMetrics, by: ModelMetrics.init).record(model)
         }
         if let cluster = hub.cluster {
             current.merge(ClusterMetrics.totals(cluster, log: log)) { _, new in new }
-            let metrics = clusterMetrics.withLock { metrics in
-                if let metrics { return metrics }
-                let made = ClusterMetrics(factory: factory)
-                metrics = made
-                return made
-            }
-            metrics.record(cluster, log: log)
+            made(clusterMetrics, by: ClusterMetrics.init).record(cluster, log: log)
         }
         advance(to: current)
     }
@@ -153,10 +141,15 @@ public final class StreamingMetrics: Sendable {
         for (counter, amount) in increments { counter.increment(by: amount) }
     }
 
-    private var jobs: JobMetrics {
-        jobMetrics.withLock { metrics in
+    private var jobs: JobMetrics { made(jobMetrics, by: JobMetrics.init) }
+
+    /// The metrics in `slot`, made in ``registry`` by `make` the first time they are asked for.
+    private func made<Metrics: Sendable>(
+        _ slot: borrowing Mutex<Metrics?>, by make: (PrometheusMetricsFactory) -> Metrics
+    ) -> Metrics {
+        slot.withLock { metrics in
             if let metrics { return metrics }
-            let made = JobMetrics(factory: factory)
+            let made = make(factory)
             metrics = made
             return made
         }
