@@ -58,6 +58,7 @@ struct WorkerCallbackTests {
             #expect(refused.status == 64)
             #expect(refused.stderr.contains("http or https"))
         } catch {
+            print("worker output:\n\(worker.outputSoFar)\nexited: \(worker.hasExited)")
             await worker.stop()
             await receiver.stop()
             throw error

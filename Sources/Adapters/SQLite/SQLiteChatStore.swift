@@ -54,8 +54,11 @@ public final class SQLiteChatStore: ChatStore {
         configuration.label = "raaf.chat"
         configuration.busyMode = .timeout(busyTimeout.timeInterval)
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try ChatSchema.migrator.migrate(pool)
+            pool = try SchemaSetup.retrying(within: busyTimeout) {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try ChatSchema.migrator.migrate(pool)
+                return pool
+            }
         } catch {
             throw SQLiteErrorMapping.map(error, operation: "open", path: path, busyTimeout: busyTimeout)
         }

@@ -85,15 +85,18 @@ public final class SQLiteJobQueue: JobQueue {
         configuration.label = "raaf.jobs"
         configuration.busyMode = .timeout(busyTimeout.timeInterval)
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            // Set on the pool's one writer connection, after GRDB's own WAL setup, which
-            // sets `synchronous = NORMAL` after `prepareDatabase` would have run.
-            try pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue)")
-            }
-            try JobSchema.migrator.migrate(pool)
-            if queue != QueueName.defaultName {
-                try pool.write { db in try tables.create(db) }
+            pool = try SchemaSetup.retrying(within: busyTimeout) {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                // Set on the pool's one writer connection, after GRDB's own WAL setup, which
+                // sets `synchronous = NORMAL` after `prepareDatabase` would have run.
+                try pool.writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue)")
+                }
+                try JobSchema.migrator.migrate(pool)
+                if queue != QueueName.defaultName {
+                    try pool.write { db in try tables.create(db) }
+                }
+                return pool
             }
         } catch {
             throw SQLiteErrorMapping.map(error, operation: "open", path: path, busyTimeout: busyTimeout)
