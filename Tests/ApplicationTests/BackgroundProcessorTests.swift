@@ -151,6 +151,21 @@ struct BackgroundProcessorTests {
         }
     }
 
+    @Test("a shutdown asked before run() begins stands: run() claims nothing and returns", .timeLimit(.minutes(1)))
+    func shutdownBeforeRun() async throws {
+        let queue = InMemoryJobQueue()
+        let processor = BackgroundProcessor(queue: queue, options: Self.fast())
+        processor.register("greet") { _ in nil }
+        let id = try await queue.enqueue(NewJob(name: "greet"))
+        processor.shutdown()
+        try await processor.run()
+        #expect(try await queue.job(id)?.state == .waiting, "nothing claimed")
+        // The processor can run again afterwards, and does its work.
+        try await Self.running(processor) {
+            try await waitUntil("the job to run") { (try? await queue.job(id))?.state == .completed }
+        }
+    }
+
     @Test("shutdown lets a running job finish within the grace")
     func gracefulShutdown() async throws {
         let queue = InMemoryJobQueue()

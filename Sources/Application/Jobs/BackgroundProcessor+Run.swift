@@ -18,8 +18,8 @@ extension BackgroundProcessor {
         case graceOver
     }
 
-    /// Claims and runs jobs until ``shutdown()`` is called or the calling task is
-    /// cancelled, then drains: running jobs get `shutdownGrace` to finish, the rest are
+    /// Claims and runs jobs until ``shutdown()`` is called (also before the run begins: then
+    /// it returns at once) or the calling task is cancelled, then drains: running jobs get `shutdownGrace` to finish, the rest are
     /// cancelled and given back to the queue without losing an attempt.
     ///
     /// - Throws: ``StreamingError/invalidInput(_:)`` when this processor is already running.
@@ -27,7 +27,8 @@ extension BackgroundProcessor {
         let started = control.withLock { state -> Bool in
             guard !state.running else { return false }
             state.running = true
-            state.stopping = false
+            // A shutdown asked before the run began (the worker's SIGTERM on its first line)
+            // stands: the run claims nothing and returns.
             return true
         }
         guard started else { throw StreamingError.invalidInput("this background processor is already running") }
