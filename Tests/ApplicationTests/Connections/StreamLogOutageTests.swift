@@ -104,7 +104,7 @@ struct StreamLogOutageTests {
         }
     }
 
-    @Test("past the buffer's bound the stream ends with cluster_unavailable, explicitly")
+    @Test("past the buffer's bound the stream ends with cluster_unavailable, explicitly; once the log is back it holds the stream whole, error last")
     func outagePastTheBound() async throws {
         let model = GatedModel(tokens: GatedModel.tokens(count: 40))
         let probe = CancellationProbe(model)
@@ -131,6 +131,14 @@ struct StreamLogOutageTests {
             try await waitUntil("the model request to be cancelled") { probe.wasCancelled }
             let seqs = client.sink.messages.compactMap { $0["seq"]?.intValue }
             #expect(seqs == Array(1...seqs.count), "gapless up to the error")
+
+            // The log comes back: the writer writes what it held, the error last, and ends.
+            log.down.store(false, ordering: .relaxed)
+            try await waitUntil("the stream's end in the log") { (try? await log.record("overflow"))?.isFinished == true }
+            let logged = try await log.frames(of: "overflow", after: 0, limit: 100)
+            #expect(logged.map(\.seq) == seqs, "the log holds what the client got, without a gap")
+            let lastText = String(decoding: logged.last.map(\.frame.bytes) ?? [], as: UTF8.self)
+            #expect(lastText.contains(#""code":"cluster_unavailable""#), "\(lastText)")
         }
     }
 }

@@ -146,6 +146,19 @@ async def chat_cluster_seat(urls):
     return {"outcomes": sorted(outcomes)}
 
 
+async def bob_leaves(ann, event):
+    """Signals "ready" once ann sees bob, waits for `event` (the test killed or stopped bob's
+    node), then for bob's `user_left` at ann: within 3 s. Returns the time it took."""
+    await until(ann, lambda f: f.get("type") == "user_joined" and f.get("user") == "bob")
+    signal("ready")
+    await wait_signal(event)
+    started = time.monotonic()
+    await until(ann, lambda f: f.get("type") == "user_left" and f.get("user") == "bob", timeout=10)
+    elapsed = time.monotonic() - started
+    expect(elapsed < 3.0, f"user_left after {elapsed:.2f} s")
+    return elapsed
+
+
 async def chat_cluster_kill(urls, mode):
     first, second, third = urls.split(",")
     room = f"kill-{mode}"
@@ -153,24 +166,12 @@ async def chat_cluster_kill(urls, mode):
     ann, _ = await member(first, room, "ann")
     bob, _ = await member(second, room, "bob")
     if mode == "member_node":
-        await until(ann, lambda f: f.get("type") == "user_joined" and f.get("user") == "bob")
-        signal("ready")
-        await wait_signal("killed")
-        started = time.monotonic()
-        await until(ann, lambda f: f.get("type") == "user_left" and f.get("user") == "bob", timeout=10)
-        elapsed = time.monotonic() - started
-        expect(elapsed < 3.0, f"user_left after {elapsed:.2f} s")
+        elapsed = await bob_leaves(ann, "killed")
         later, joined = await member(third, room, "later")
         expect([m["user"] for m in joined["members"]] == ["ann", "later"], f"ghost members: {joined['members']}")
         return {"user_left_after_s": round(elapsed, 2)}
     if mode == "member_node_paused":
-        await until(ann, lambda f: f.get("type") == "user_joined" and f.get("user") == "bob")
-        signal("ready")
-        await wait_signal("stopped")
-        started = time.monotonic()
-        await until(ann, lambda f: f.get("type") == "user_left" and f.get("user") == "bob", timeout=10)
-        left_after = time.monotonic() - started
-        expect(left_after < 3.0, f"user_left after {left_after:.2f} s")
+        left_after = await bob_leaves(ann, "stopped")
         signal("left")
         await wait_signal("continued")
         resumed = time.monotonic()
